@@ -1,0 +1,2 @@
+export * from './gan.js';
+export * from './wasserstein.js';

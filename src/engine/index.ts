@@ -1,0 +1,131 @@
+/**
+ * The engine: TensorFlow.js with the fastest backend this machine has, discern's kernel
+ * overrides installed, and gradients registered. Call `initEngine()` once before any tensor work.
+ *
+ * Tiers, fastest first: `tfjs-node` (only if the user installed @tensorflow/tfjs-node),
+ * `wasm` (XNNPACK + SIMD, runs anywhere), `cpu` (plain JavaScript, the correctness reference).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import * as wasm from '@tensorflow/tfjs-backend-wasm';
+import { registerGradients } from './gradients.js';
+import { installKernelOverrides } from './kernels/index.js';
+
+export { tf };
+export { Rng } from './random.js';
+
+export const TIERS = ['tfjs-node', 'wasm', 'cpu'] as const;
+export type Tier = (typeof TIERS)[number];
+export type TierRequest = Tier | 'auto';
+
+export interface EngineInfo {
+  tier: Tier;
+  backend: string;
+  simd: boolean | null;
+  threads: number;
+  overriddenKernels: string[];
+  versions: Record<string, string>;
+  notes: string[];
+}
+
+let current: EngineInfo | null = null;
+
+async function tryTfjsNode(): Promise<boolean> {
+  try {
+    // Optional: present only if the user installed it; its install needs a download.
+    await import('@tensorflow/tfjs-node' as string);
+    return tf.findBackend('tensorflow') !== undefined || (await tf.setBackend('tensorflow'));
+  } catch {
+    return false;
+  }
+}
+
+async function activate(tier: Tier): Promise<boolean> {
+  if (tier === 'tfjs-node') {
+    if (!(await tryTfjsNode())) return false;
+    return tf.setBackend('tensorflow');
+  }
+  const before = processListeners();
+  try {
+    const ok = await tf.setBackend(tier);
+    await tf.ready();
+    return ok && tf.getBackend() === tier;
+  } catch {
+    return false;
+  } finally {
+    removeListenersAddedSince(before);
+  }
+}
+
+type ProcessEvent = 'uncaughtException' | 'unhandledRejection';
+const PROCESS_EVENTS: ProcessEvent[] = ['uncaughtException', 'unhandledRejection'];
+const listenersOf = (event: ProcessEvent): Function[] => process.listeners(event as 'uncaughtException');
+
+function processListeners(): Map<ProcessEvent, Function[]> {
+  return new Map(PROCESS_EVENTS.map((e) => [e, listenersOf(e)]));
+}
+
+/**
+ * Emscripten's runtime (inside the wasm backend) installs process handlers that rethrow every
+ * uncaught error, so a user's mistake would print a megabyte of minified backend source instead
+ * of the message. discern reports its own errors; the handlers go.
+ */
+function removeListenersAddedSince(before: Map<ProcessEvent, Function[]>): void {
+  for (const event of PROCESS_EVENTS) {
+    for (const listener of listenersOf(event)) {
+      if (!before.get(event)!.includes(listener)) process.removeListener(event, listener as (...args: unknown[]) => void);
+    }
+  }
+}
+
+/**
+ * Selects and initializes a backend. `auto` takes the fastest available; naming a tier that
+ * cannot start is an error that says why.
+ */
+export async function initEngine(request: TierRequest = 'auto'): Promise<EngineInfo> {
+  if (current && (request === 'auto' || request === current.tier)) return current;
+  if (request !== 'auto' && !TIERS.includes(request)) {
+    throw new Error(`unknown engine tier '${request}': use one of auto, ${TIERS.join(', ')}`);
+  }
+  registerGradients();
+  const notes: string[] = [];
+  const candidates: Tier[] = request === 'auto' ? [...TIERS] : [request];
+  let tier: Tier | null = null;
+  for (const candidate of candidates) {
+    if (await activate(candidate)) {
+      tier = candidate;
+      break;
+    }
+    if (candidate === 'tfjs-node' && request === 'auto') continue;
+    notes.push(`tier '${candidate}' could not start`);
+  }
+  if (!tier) {
+    throw new Error(`engine tier '${request}' could not start on this machine: ${notes.join('; ')}. Try --tier auto.`);
+  }
+  const overriddenKernels = installKernelOverrides(tf.getBackend());
+  let simd: boolean | null = null;
+  let threads = 1;
+  if (tier === 'wasm') {
+    simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT');
+    threads = wasm.getThreadsCount();
+    if (!tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT')) {
+      notes.push('wasm threads: tfjs disables WebAssembly threads under Node, so XNNPACK runs on 1 thread');
+    }
+  }
+  tf.enableProdMode();
+  current = {
+    tier,
+    backend: tf.getBackend(),
+    simd,
+    threads,
+    overriddenKernels,
+    versions: { 'tfjs-core': tf.version_core, 'tfjs-backend-wasm': wasm.version_wasm, node: process.versions.node },
+    notes,
+  };
+  return current;
+}
+
+export function engineInfo(): EngineInfo {
+  if (!current) throw new Error('engine not initialized: call initEngine() first');
+  return current;
+}

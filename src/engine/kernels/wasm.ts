@@ -1,0 +1,225 @@
+/**
+ * Kernels discern registers on the WebAssembly backend, where tfjs's own are missing or slow.
+ *
+ * The wasm backend's fast path is XNNPACK's plain matrix product (~70 GFLOP/s here). Its
+ * transposed products fall back to a scalar loop (~15x slower), it has no
+ * Conv2DBackpropFilter at all, and its Conv2DBackpropInput is a scalar loop. So every kernel
+ * below reduces its op to one plain XNNPACK product plus a memory-bound rearrangement written in
+ * JavaScript directly on the wasm heap (no copies out of it):
+ *
+ *   BatchMatMul / _FusedMatMul with transposes:  transpose operand(s), then the plain product
+ *   Conv2DBackpropFilter:  dW = (dyᵀ · im2col(x))ᵀ
+ *   Conv2DBackpropInput:   dx = col2im(dy · Wᵀ)          (also conv2dTranspose's forward)
+ *
+ * Each is tested against the `cpu` reference backend in test/kernels.test.ts.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm/dist/backend_wasm.js';
+import type { KernelOverride } from './index.js';
+
+type Info = tf.TensorInfo;
+type KernelFunc = (args: { inputs: tf.NamedTensorInfoMap; backend: BackendWasm; attrs?: tf.NamedAttrMap }) => Info;
+
+const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+
+/** Allocates a float32 tensor on the wasm heap. Views must be taken after every allocation. */
+function alloc(backend: BackendWasm, shape: number[]): Info {
+  return backend.makeOutput(shape, 'float32');
+}
+
+function view(backend: BackendWasm, t: Info): Float32Array {
+  return backend.typedArrayFromHeap(t) as Float32Array;
+}
+
+/** out[b, c, r] = x[b, r, c], cache-blocked. */
+function transposeInto(x: Float32Array, out: Float32Array, batch: number, rows: number, cols: number): void {
+  const B = 32;
+  for (let b = 0; b < batch; b++) {
+    const base = b * rows * cols;
+    for (let r0 = 0; r0 < rows; r0 += B) {
+      const r1 = Math.min(r0 + B, rows);
+      for (let c0 = 0; c0 < cols; c0 += B) {
+        const c1 = Math.min(c0 + B, cols);
+        for (let r = r0; r < r1; r++) {
+          const src = base + r * cols;
+          for (let c = c0; c < c1; c++) out[base + c * rows + r] = x[src + c]!;
+        }
+      }
+    }
+  }
+}
+
+/** A new tensor holding x with its last two axes swapped. */
+function transposeLast2(backend: BackendWasm, x: Info): Info {
+  const rank = x.shape.length;
+  const rows = x.shape[rank - 2]!;
+  const cols = x.shape[rank - 1]!;
+  const out = alloc(backend, [...x.shape.slice(0, -2), cols, rows]);
+  transposeInto(view(backend, x), view(backend, out), size(x.shape.slice(0, -2)), rows, cols);
+  return out;
+}
+
+function asShape(x: Info, shape: number[]): Info {
+  return { dataId: x.dataId, shape, dtype: x.dtype };
+}
+
+function untransposedMatMul(original: KernelFunc): KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const { transposeA, transposeB } = attrs as { transposeA: boolean; transposeB: boolean };
+    if (!transposeA && !transposeB) return original({ inputs, backend, attrs });
+    const temporaries: Info[] = [];
+    const materialise = (t: Info) => {
+      const u = transposeLast2(backend, t);
+      temporaries.push(u);
+      return u;
+    };
+    const a = transposeA ? materialise(inputs.a!) : inputs.a!;
+    const b = transposeB ? materialise(inputs.b!) : inputs.b!;
+    const out = original({
+      inputs: { ...inputs, a, b },
+      backend,
+      attrs: { ...attrs, transposeA: false, transposeB: false },
+    });
+    for (const t of temporaries) backend.disposeData(t.dataId);
+    return out;
+  };
+}
+
+interface ConvGeometry {
+  batch: number; inH: number; inW: number; inC: number;
+  outH: number; outW: number; outC: number;
+  kH: number; kW: number; strideH: number; strideW: number; padTop: number; padLeft: number;
+}
+
+function geometry(info: tf.backend_util.Conv2DInfo): ConvGeometry {
+  return {
+    batch: info.batchSize, inH: info.inHeight, inW: info.inWidth, inC: info.inChannels,
+    outH: info.outHeight, outW: info.outWidth, outC: info.outChannels,
+    kH: info.filterHeight, kW: info.filterWidth,
+    strideH: info.strideHeight, strideW: info.strideWidth,
+    padTop: info.padInfo.top, padLeft: info.padInfo.left,
+  };
+}
+
+/**
+ * col[(n, oh, ow), (kh, kw, c)] = x[n, oh·s + kh − pad, ow·s + kw − pad, c], zero outside x.
+ * Rows are contiguous runs of `inC` values, copied with `set`.
+ */
+function im2col(x: Float32Array, col: Float32Array, g: ConvGeometry): void {
+  const rowLen = g.kH * g.kW * g.inC;
+  let row = 0;
+  for (let n = 0; n < g.batch; n++) {
+    for (let oh = 0; oh < g.outH; oh++) {
+      for (let ow = 0; ow < g.outW; ow++, row++) {
+        let o = row * rowLen;
+        for (let kh = 0; kh < g.kH; kh++) {
+          const ih = oh * g.strideH + kh - g.padTop;
+          for (let kw = 0; kw < g.kW; kw++, o += g.inC) {
+            const iw = ow * g.strideW + kw - g.padLeft;
+            if (ih < 0 || ih >= g.inH || iw < 0 || iw >= g.inW) {
+              col.fill(0, o, o + g.inC);
+            } else {
+              const s = ((n * g.inH + ih) * g.inW + iw) * g.inC;
+              if (g.inC === 1) col[o] = x[s]!;
+              else col.set(x.subarray(s, s + g.inC), o);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/** The adjoint of im2col: x[n, ih, iw, c] += col[(n, oh, ow), (kh, kw, c)]; x must start zeroed. */
+function col2im(col: Float32Array, x: Float32Array, g: ConvGeometry): void {
+  const rowLen = g.kH * g.kW * g.inC;
+  let row = 0;
+  for (let n = 0; n < g.batch; n++) {
+    for (let oh = 0; oh < g.outH; oh++) {
+      for (let ow = 0; ow < g.outW; ow++, row++) {
+        let o = row * rowLen;
+        for (let kh = 0; kh < g.kH; kh++) {
+          const ih = oh * g.strideH + kh - g.padTop;
+          for (let kw = 0; kw < g.kW; kw++, o += g.inC) {
+            const iw = ow * g.strideW + kw - g.padLeft;
+            if (ih < 0 || ih >= g.inH || iw < 0 || iw >= g.inW) continue;
+            const s = ((n * g.inH + ih) * g.inW + iw) * g.inC;
+            for (let c = 0; c < g.inC; c++) x[s + c]! += col[o + c]!;
+          }
+        }
+      }
+    }
+  }
+}
+
+interface ConvBackpropAttrs {
+  strides: number | [number, number];
+  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+  dataFormat: 'NHWC' | 'NCHW';
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+}
+
+function assertNHWC(kernel: string, dataFormat: string): void {
+  if (dataFormat !== 'NHWC') {
+    throw new Error(`${kernel} on the wasm tier supports only NHWC data (got ${dataFormat}); transpose to NHWC first.`);
+  }
+}
+
+function conv2DBackpropFilter(matMul: KernelFunc): KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const { x, dy } = inputs as { x: Info; dy: Info };
+    const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as ConvBackpropAttrs & {
+      filterShape: [number, number, number, number];
+    };
+    assertNHWC('Conv2DBackpropFilter', dataFormat);
+    const g = geometry(tf.backend_util.computeConv2DInfo(
+      x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode));
+    const positions = g.batch * g.outH * g.outW;
+    const patch = g.kH * g.kW * g.inC;
+    const col = alloc(backend, [positions, patch]);
+    im2col(view(backend, x), view(backend, col), g);
+    // dWᵀ[outC, patch] = dyᵀ · col, then one small transpose back to [kH, kW, inC, outC].
+    const dyT = transposeLast2(backend, asShape(dy, [positions, g.outC]));
+    const dWT = matMul({ inputs: { a: dyT, b: col }, backend, attrs: { transposeA: false, transposeB: false } });
+    const dW = transposeLast2(backend, asShape(dWT, [g.outC, patch]));
+    for (const t of [col, dyT, dWT]) backend.disposeData(t.dataId);
+    return asShape(dW, [...filterShape]);
+  };
+}
+
+function conv2DBackpropInput(matMul: KernelFunc): KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const { dy, filter } = inputs as { dy: Info; filter: Info };
+    const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrs as unknown as ConvBackpropAttrs & {
+      inputShape: [number, number, number, number];
+    };
+    assertNHWC('Conv2DBackpropInput', dataFormat);
+    const g = geometry(tf.backend_util.computeConv2DInfo(
+      inputShape, filter.shape as [number, number, number, number], strides, 1, pad, dimRoundingMode));
+    const positions = g.batch * g.outH * g.outW;
+    const patch = g.kH * g.kW * g.inC;
+    // cols[positions, patch] = dy · Wᵀ with W viewed as [patch, outC].
+    const cols = matMul({
+      inputs: { a: asShape(dy, [positions, g.outC]), b: asShape(filter, [patch, g.outC]) },
+      backend,
+      attrs: { transposeA: false, transposeB: true },
+    });
+    const dx = alloc(backend, [...inputShape]);
+    const dxValues = view(backend, dx);
+    dxValues.fill(0);
+    col2im(view(backend, cols), dxValues, g);
+    backend.disposeData(cols.dataId);
+    return dx;
+  };
+}
+
+/** The wasm tier's overrides; `original` looks up the backend's own kernel (registered at init). */
+export function wasmKernels(original: (name: string) => KernelFunc): KernelOverride[] {
+  const batchMatMul = untransposedMatMul(original(tf.BatchMatMul));
+  return [
+    { kernelName: tf.BatchMatMul, kernelFunc: batchMatMul },
+    { kernelName: tf._FusedMatMul, kernelFunc: untransposedMatMul(original(tf._FusedMatMul)) },
+    { kernelName: tf.Conv2DBackpropFilter, kernelFunc: conv2DBackpropFilter(batchMatMul) },
+    { kernelName: tf.Conv2DBackpropInput, kernelFunc: conv2DBackpropInput(batchMatMul) },
+  ];
+}
