@@ -7,22 +7,22 @@ import * as tf from '@tensorflow/tfjs-core';
 
 /** V(p_c, p_g) = E_{p_d} log D(x) + E_{p_g} log(1 − D(x)) = −E ζ(−a_real) − E ζ(a_fake). */
 export function distinguishabilityValue(realLogits: tf.Tensor, fakeLogits: tf.Tensor): tf.Scalar {
-  return tf.tidy(() => tf.neg(ganDiscriminatorLoss(realLogits, fakeLogits)));
+  return tf.tidy((): tf.Scalar => tf.neg(ganDiscriminatorLoss(realLogits, fakeLogits)));
 }
 
 /** −E_{p_d} log D(x) − E_{p_g} log(1 − D(x)) = E ζ(−a_real) + E ζ(a_fake): the classifier's cross-entropy. */
 export function ganDiscriminatorLoss(realLogits: tf.Tensor, fakeLogits: tf.Tensor): tf.Scalar {
-  return tf.tidy(() => tf.add(tf.mean(tf.softplus(tf.neg(realLogits))), tf.mean(tf.softplus(fakeLogits))) as tf.Scalar);
+  return tf.tidy((): tf.Scalar => tf.add(tf.mean(tf.softplus(tf.neg(realLogits))), tf.mean(tf.softplus(fakeLogits))) as tf.Scalar);
 }
 
 /** Minimax (saturating) cost E log(1 − D(G(z))) = −E ζ(a); dJ/da = −D. */
 export function minimaxGeneratorLoss(fakeLogits: tf.Tensor): tf.Scalar {
-  return tf.tidy(() => tf.neg(tf.mean(tf.softplus(fakeLogits))));
+  return tf.tidy((): tf.Scalar => tf.neg(tf.mean(tf.softplus(fakeLogits))) as tf.Scalar);
 }
 
 /** Non-saturating cost −E log D(G(z)) = E ζ(−a); dJ/da = −(1 − D). */
 export function nonSaturatingGeneratorLoss(fakeLogits: tf.Tensor): tf.Scalar {
-  return tf.tidy(() => tf.mean(tf.softplus(tf.neg(fakeLogits))) as tf.Scalar);
+  return tf.tidy((): tf.Scalar => tf.mean(tf.softplus(tf.neg(fakeLogits))) as tf.Scalar);
 }
 
 /**
@@ -31,5 +31,5 @@ export function nonSaturatingGeneratorLoss(fakeLogits: tf.Tensor): tf.Scalar {
  * overflows float32 beyond a ≈ 88, as the cost itself does.
  */
 export function maximumLikelihoodGeneratorLoss(fakeLogits: tf.Tensor): tf.Scalar {
-  return tf.tidy(() => tf.neg(tf.mean(tf.exp(fakeLogits))));
+  return tf.tidy((): tf.Scalar => tf.neg(tf.mean(tf.exp(fakeLogits))) as tf.Scalar);
 }

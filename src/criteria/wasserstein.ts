@@ -7,12 +7,12 @@ import { Rng } from '../engine/random.js';
 
 /** E_{q} f(x̃) − E_{p} f(x): minimized by the critic (it maximizes E_p f − E_q f). */
 export function wassersteinCriticLoss(realScores: tf.Tensor, fakeScores: tf.Tensor): tf.Scalar {
-  return tf.tidy(() => tf.sub(tf.mean(fakeScores), tf.mean(realScores)) as tf.Scalar);
+  return tf.tidy((): tf.Scalar => tf.sub(tf.mean(fakeScores), tf.mean(realScores)) as tf.Scalar);
 }
 
 /** −E_{q} f(x̃): minimized by the generator. */
 export function wassersteinGeneratorLoss(fakeScores: tf.Tensor): tf.Scalar {
-  return tf.tidy(() => tf.neg(tf.mean(fakeScores)));
+  return tf.tidy((): tf.Scalar => tf.neg(tf.mean(fakeScores)) as tf.Scalar);
 }
 
 export interface GradientPenaltyOptions {
