@@ -135,7 +135,10 @@ export class BatchNorm implements Layer {
       this.runningMean.assign(tf.add(tf.mul(this.runningMean, 1 - m), tf.mul(mean, m)));
       this.runningVar.assign(tf.add(tf.mul(this.runningVar, 1 - m), tf.mul(unbiased, m)));
     });
-    return tf.batchNorm(x, mean, variance, beta, gamma, this.epsilon);
+    // Written out rather than tf.batchNorm: its registered gradient tiles per-channel factors to
+    // the full activation shape, which costs more than the rest of the layer.
+    const scale = tf.mul(gamma, tf.rsqrt(tf.add(variance, this.epsilon)));
+    return tf.add(tf.mul(tf.sub(x, mean), scale), beta);
   }
 
   flops(batch: number): number {

@@ -63,23 +63,50 @@ function asShape(x: Info, shape: number[]): Info {
   return { dataId: x.dataId, shape, dtype: x.dtype };
 }
 
+/**
+ * op(A)·op(B) through the plain product, by whichever of two routes moves fewer values:
+ * materialise the transposed operands, or compute Cᵀ = op(B)ᵀ·op(A)ᵀ and transpose C. For a
+ * dense layer's input gradient dY·Wᵀ the second route transposes dY and the result (batch-sized)
+ * instead of the weight matrix.
+ */
 function untransposedMatMul(original: KernelFunc): KernelFunc {
   return ({ inputs, backend, attrs }) => {
     const { transposeA, transposeB } = attrs as { transposeA: boolean; transposeB: boolean };
     if (!transposeA && !transposeB) return original({ inputs, backend, attrs });
+    const a = inputs.a!;
+    const b = inputs.b!;
+    const rankA = a.shape.length;
+    const rankB = b.shape.length;
+    const m = transposeA ? a.shape[rankA - 1]! : a.shape[rankA - 2]!;
+    const k = transposeA ? a.shape[rankA - 2]! : a.shape[rankA - 1]!;
+    const n = transposeB ? b.shape[rankB - 2]! : b.shape[rankB - 1]!;
+    const costDirect = (transposeA ? m * k : 0) + (transposeB ? k * n : 0);
+    const costSwapped = (transposeA ? 0 : m * k) + (transposeB ? 0 : k * n) + m * n;
     const temporaries: Info[] = [];
-    const materialise = (t: Info) => {
+    const transposed = (t: Info) => {
       const u = transposeLast2(backend, t);
       temporaries.push(u);
       return u;
     };
-    const a = transposeA ? materialise(inputs.a!) : inputs.a!;
-    const b = transposeB ? materialise(inputs.b!) : inputs.b!;
-    const out = original({
-      inputs: { ...inputs, a, b },
-      backend,
-      attrs: { ...attrs, transposeA: false, transposeB: false },
-    });
+    const plain = { ...attrs, transposeA: false, transposeB: false };
+    // A fused bias or activation applies to C, not Cᵀ: those take the direct route.
+    const fused = inputs.bias != null || (attrs?.activation != null && attrs.activation !== 'linear');
+    let out: Info;
+    if (fused || costDirect <= costSwapped) {
+      out = original({
+        inputs: { ...inputs, a: transposeA ? transposed(a) : a, b: transposeB ? transposed(b) : b },
+        backend,
+        attrs: plain,
+      });
+    } else {
+      const outT = original({
+        inputs: { a: transposeB ? b : transposed(b), b: transposeA ? a : transposed(a) },
+        backend,
+        attrs: plain,
+      });
+      out = transposeLast2(backend, outT);
+      temporaries.push(outT);
+    }
     for (const t of temporaries) backend.disposeData(t.dataId);
     return out;
   };
