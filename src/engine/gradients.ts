@@ -33,6 +33,52 @@ function registerConv2DBackpropFilterGradient(): void {
   });
 }
 
+interface TapeNode {
+  inputs: Record<string, { id: number }>;
+  outputs: Array<{ id: number }>;
+}
+
+/**
+ * tfjs saves the tensors a gradient needs by cloning them onto the tape *before* the tape node
+ * of the op that produced them. Backprop walks the tape in order, so a clone of an op's own
+ * output looks unreachable and is treated as a constant: first-order gradients are right, but
+ * second-order ones through every op whose gradient uses its output (tanh, sigmoid, exp, elu,
+ * pow, softmax, logSoftmax, max-pooling, …) are silently wrong. After each new node, this moves
+ * the clones that read its outputs behind it, where they belong.
+ */
+function placeSavedOutputsAfterTheirOp(): void {
+  const engine = tf.engine() as unknown as {
+    addTapeNode: (...args: unknown[]) => void;
+    state: { activeTape: TapeNode[] };
+  };
+  const addTapeNode = engine.addTapeNode.bind(engine);
+  engine.addTapeNode = (...args: unknown[]) => {
+    addTapeNode(...args);
+    const tape = engine.state.activeTape;
+    const node = tape[tape.length - 1]!;
+    const outputs = new Set(node.outputs.map((t) => t.id));
+    let first = tape.length - 1;
+    while (first > 0 && Object.values(tape[first - 1]!.inputs).some((t) => outputs.has(t.id))) first--;
+    if (first < tape.length - 1) tape.push(...tape.splice(first, tape.length - 1 - first));
+  };
+}
+
+/** EluGrad(dy, y) = dy · (y > 0 ? 1 : y + 1), the ELU's backward kernel: its own gradient, for second order. */
+function registerEluGradGradient(): void {
+  tf.registerGradient({
+    kernelName: tf.EluGrad,
+    inputsToSave: ['dy', 'y'],
+    gradFunc: (g, saved) => {
+      const [dy, y] = saved as [tf.Tensor, tf.Tensor];
+      const positive = tf.greater(y, 0);
+      return {
+        dy: () => tf.mul(g as tf.Tensor, tf.where(positive, tf.onesLike(y), tf.add(y, 1))),
+        y: () => tf.where(positive, tf.zerosLike(y), tf.mul(g as tf.Tensor, dy)),
+      };
+    },
+  });
+}
+
 let registered = false;
 
 export function registerGradients(): void {
@@ -50,4 +96,6 @@ export function registerGradients(): void {
     });
   }
   if (!tf.getGradient(tf.Conv2DBackpropFilter)) registerConv2DBackpropFilterGradient();
+  if (!tf.getGradient(tf.EluGrad)) registerEluGradGradient();
+  placeSavedOutputsAfterTheirOp();
 }
