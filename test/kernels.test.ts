@@ -15,7 +15,7 @@ before(setupBackends);
 describe('wasm kernel overrides', () => {
   test('are installed on the wasm tier', () => {
     const { overriddenKernels } = engineInfo();
-    for (const k of ['BatchMatMul', '_FusedMatMul', 'Conv2DBackpropFilter', 'Conv2DBackpropInput']) {
+    for (const k of ['BatchMatMul', '_FusedMatMul', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'LeakyRelu']) {
       assert.ok(overriddenKernels.includes(k), `${k} not overridden`);
     }
   });
@@ -143,6 +143,19 @@ describe('second-order gradients (the WGAN-GP penalty) through conv and dense la
         assert.ok(Math.abs(numeric - exact) <= 2e-2 * Math.max(1, Math.abs(exact)),
           `weight ${which}[${i}]: autodiff ${exact} vs finite difference ${numeric}`);
       }
+    }
+  });
+});
+
+describe('leaky ReLU', () => {
+  test('forward and gradient agree with cpu to float32 rounding (α is rounded to float32 on wasm)', () => {
+    for (const alpha of [0.2, 0.01, 0]) {
+      assertBackendsAgree(() => {
+        const x = tf.concat([randn('x', [1000]), tf.zeros([3]), tf.tensor1d([-1e-30, 1e-30, -5, 5])]);
+        const dy = randn('dy', x.shape);
+        const gx = tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(tf.leakyRelu(xx, alpha), dy)))(x);
+        return [tf.leakyRelu(x, alpha), gx];
+      }, `leakyRelu α=${alpha}`, 2e-7, 0);
     }
   });
 });

@@ -8,14 +8,15 @@ import { pairwiseSquaredDistances } from './mmd.js';
 export interface SinkhornOptions {
   /** ε = blur²: the entropic regularization, in squared units of the data. */
   blur: number;
-  /** Sinkhorn iterations at ε = blur² (default 100). */
+  /** Sinkhorn iterations at ε = blur² (default 100), after the ε-scaling ones. */
   iterations?: number;
   /** S = OT_ε(x, y) − ½OT_ε(x, x) − ½OT_ε(y, y) (default true); false gives OT_ε(x, y). */
   debias?: boolean;
   /**
-   * ε-scaling (geomloss's annealing), a ratio in (0, 1): before the `iterations`, one iteration
-   * at each ε = diameter²·scaling^{2k} > blur², diameter that of the pooled bounding box. Needed
-   * when blur is small against the data's spread, where iterations at a fixed ε converge slowly.
+   * ε-scaling (geomloss's annealing), a ratio in (0, 1), default 0.5 (geomloss's): before the
+   * `iterations`, one iteration at each ε = diameter²·scaling^{2k} > blur², diameter that of the
+   * pooled bounding box. A warm start for small blur, where iterations at a fixed ε converge
+   * slowly; nothing to do when blur ≥ diameter.
    */
   scaling?: number;
 }
@@ -30,19 +31,17 @@ function softmin(eps: number, cost: tf.Tensor2D, potential: tf.Tensor1D, logWeig
   return tf.mul(-eps, tf.logSumExp(logKernel(eps, cost, potential, logWeight), 1));
 }
 
-/** ε for each iteration: the optional annealing from the diameter down, then `iterations` at blur². */
-function epsilonSchedule(x: tf.Tensor2D, y: tf.Tensor2D, blur: number, iterations: number, scaling?: number): number[] {
+/** ε for each iteration: the annealing from the diameter down, then `iterations` at blur². */
+function epsilonSchedule(x: tf.Tensor2D, y: tf.Tensor2D, blur: number, iterations: number, scaling: number): number[] {
   const target = blur * blur;
   const schedule: number[] = [];
-  if (scaling !== undefined) {
-    const diameter = tf.tidy(() => {
-      const pooled = tf.concat([x, y], 0);
-      return tf.norm(tf.sub(tf.max(pooled, 0), tf.min(pooled, 0)));
-    });
-    const d = diameter.dataSync()[0]!;
-    diameter.dispose();
-    for (let eps = d * d; eps > target; eps *= scaling * scaling) schedule.push(eps);
-  }
+  const diameter = tf.tidy(() => {
+    const pooled = tf.concat([x, y], 0);
+    return tf.norm(tf.sub(tf.max(pooled, 0), tf.min(pooled, 0)));
+  });
+  const d = diameter.dataSync()[0]!;
+  diameter.dispose();
+  for (let eps = d * d; eps > target; eps *= scaling * scaling) schedule.push(eps);
   for (let i = 0; i < iterations; i++) schedule.push(target);
   return schedule;
 }
@@ -111,13 +110,13 @@ function potentialGradient(eps: number, u: tf.Tensor2D, v: tf.Tensor2D, h: tf.Te
 export function sinkhornDivergence(
   x: tf.Tensor2D,
   y: tf.Tensor2D,
-  { blur, iterations = 100, debias = true, scaling }: SinkhornOptions,
+  { blur, iterations = 100, debias = true, scaling = 0.5 }: SinkhornOptions,
 ): tf.Scalar {
   if (!(blur > 0)) throw new Error(`sinkhornDivergence: blur must be positive, got ${blur}`);
   if (!Number.isInteger(iterations) || iterations < 1) {
     throw new Error(`sinkhornDivergence: iterations must be a positive integer, got ${iterations}`);
   }
-  if (scaling !== undefined && !(scaling > 0 && scaling < 1)) {
+  if (!(scaling > 0 && scaling < 1)) {
     throw new Error(`sinkhornDivergence: scaling must lie in (0, 1), got ${scaling}`);
   }
   const eps = blur * blur;

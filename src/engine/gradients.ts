@@ -79,6 +79,21 @@ function registerEluGradGradient(): void {
   });
 }
 
+/**
+ * d leakyRelu(x)/dx = step(x, α) (1 for x > 0, else α). tfjs's own gradient builds the same
+ * mask from Greater and Select, two scalar-loop kernels on wasm; Step is vectorized. The mask is
+ * piecewise constant, so second-order gradients through it are zero, as they should be.
+ */
+const leakyReluGradient: tf.GradConfig = {
+  kernelName: tf.LeakyRelu,
+  inputsToSave: ['x'],
+  gradFunc: (dy, saved, attrs) => {
+    const [x] = saved as [tf.Tensor];
+    const { alpha } = attrs as unknown as tf.LeakyReluAttrs;
+    return { x: () => tf.mul(dy as tf.Tensor, tf.step(x, alpha)) };
+  },
+};
+
 let registered = false;
 
 export function registerGradients(): void {
@@ -97,5 +112,6 @@ export function registerGradients(): void {
   }
   if (!tf.getGradient(tf.Conv2DBackpropFilter)) registerConv2DBackpropFilterGradient();
   if (!tf.getGradient(tf.EluGrad)) registerEluGradGradient();
+  tf.registerGradient(leakyReluGradient);
   placeSavedOutputsAfterTheirOp();
 }

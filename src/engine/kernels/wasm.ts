@@ -10,6 +10,8 @@
  *   BatchMatMul / _FusedMatMul with transposes:  transpose operand(s), then the plain product
  *   Conv2DBackpropFilter:  dW = (dyᵀ · im2col(x))ᵀ
  *   Conv2DBackpropInput:   dx = col2im(dy · Wᵀ)          (also conv2dTranspose's forward)
+ *   LeakyRelu:             x · step(x, α)   (tfjs's LeakyRelu is a scalar loop, ~15× slower
+ *                                            than its XNNPACK-backed Step and Multiply)
  *
  * Each is tested against the `cpu` reference backend in test/kernels.test.ts.
  */
@@ -240,6 +242,15 @@ function conv2DBackpropInput(matMul: KernelFunc): KernelFunc {
   };
 }
 
+function leakyRelu(step: KernelFunc, multiply: KernelFunc): KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const mask = step({ inputs: { x: inputs.x! }, backend, attrs: { alpha: (attrs as { alpha: number }).alpha } });
+    const out = multiply({ inputs: { a: inputs.x!, b: mask }, backend });
+    backend.disposeData(mask.dataId);
+    return out;
+  };
+}
+
 /** The wasm tier's overrides; `original` looks up the backend's own kernel (registered at init). */
 export function wasmKernels(original: (name: string) => KernelFunc): KernelOverride[] {
   const batchMatMul = untransposedMatMul(original(tf.BatchMatMul));
@@ -248,5 +259,6 @@ export function wasmKernels(original: (name: string) => KernelFunc): KernelOverr
     { kernelName: tf._FusedMatMul, kernelFunc: untransposedMatMul(original(tf._FusedMatMul)) },
     { kernelName: tf.Conv2DBackpropFilter, kernelFunc: conv2DBackpropFilter(batchMatMul) },
     { kernelName: tf.Conv2DBackpropInput, kernelFunc: conv2DBackpropInput(batchMatMul) },
+    { kernelName: tf.LeakyRelu, kernelFunc: leakyRelu(original(tf.Step), original(tf.Multiply)) },
   ];
 }
