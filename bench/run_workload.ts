@@ -3,7 +3,7 @@
  * line. A process per measurement keeps peak-memory figures separate.
  *   node --import tsx bench/run_workload.ts <workload> <tier> [--quick]
  */
-import { initEngine, tf } from '../src/engine/index.js';
+import { initEngine } from '../src/engine/index.js';
 import { buildWorkload, WORKLOADS, type Workload } from './workloads.js';
 
 const [workload, tier] = process.argv.slice(2) as [Workload, 'wasm' | 'cpu' | 'tfjs-node'];
@@ -40,5 +40,4 @@ console.log(JSON.stringify({
   gflop_per_step: flops / 1e9,
   gflop_per_s: (flops * stepsPerS) / 1e9,
   peak_rss_mib: process.resourceUsage().maxRSS / 1024,
-  leaked_tensors: tf.memory().numTensors,
 }));

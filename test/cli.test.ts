@@ -1,0 +1,57 @@
+/** The `discern` command as a user runs it (from the build in dist/). */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PNG } from 'pngjs';
+
+const main = join(import.meta.dirname, '..', 'dist', 'cli', 'main.js');
+const discern = (...args: string[]) => spawnSync(process.execPath, [main, ...args], { encoding: 'utf8' });
+
+test('the build exists (npm test builds first)', () => {
+  assert.ok(existsSync(main), `${main} missing: run npm run build`);
+});
+
+test('doctor --json reports the wasm tier with SIMD and discern kernels', () => {
+  const run = discern('doctor', '--json');
+  assert.equal(run.status, 0, run.stderr);
+  const info = JSON.parse(run.stdout);
+  assert.equal(info.tier, 'wasm');
+  assert.equal(info.simd, true);
+  assert.ok(info.threads >= 1);
+  assert.ok(info.overriddenKernels.includes('Conv2DBackpropFilter'));
+});
+
+test('bad arguments give one clear line and exit 1, no stack trace', () => {
+  for (const [args, expected] of [
+    [['demo', '--seconds', '-3'], /--seconds must be a positive number \(got '-3'\)/],
+    [['demo', '--seed', 'x'], /--seed must be an integer/],
+    [['doctor', '--tier', 'gpu'], /unknown tier 'gpu': use auto, tfjs-node, wasm, cpu/],
+    [['nonsense'], /unknown command 'nonsense'/],
+  ] as const) {
+    const run = discern(...args);
+    assert.equal(run.status, 1, `${args.join(' ')}: exit ${run.status}`);
+    assert.match(run.stderr, expected);
+    assert.doesNotMatch(run.stderr, /\n\s+at /, 'stack trace printed');
+  }
+});
+
+test('demo trains, logs metrics and writes a 64-sample PNG grid', () => {
+  const out = mkdtempSync(join(tmpdir(), 'discern-demo-'));
+  try {
+    const run = discern('demo', '--seconds', '3', '--out', out, '--seed', '3');
+    assert.equal(run.status, 0, run.stderr);
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    assert.ok(summary.steps >= 10, `only ${summary.steps} steps`);
+    assert.ok(Number.isFinite(summary.final.discriminator) && Number.isFinite(summary.final.generator));
+    const metrics = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    assert.equal(metrics.length, Math.floor(summary.steps / 10));
+    const png = PNG.sync.read(readFileSync(join(out, 'samples.png')));
+    assert.equal(png.width, 8 * 30 + 2);
+    assert.equal(png.height, 8 * 30 + 2);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
