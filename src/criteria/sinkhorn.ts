@@ -13,10 +13,11 @@ export interface SinkhornOptions {
   /** S = OT_ε(x, y) − ½OT_ε(x, x) − ½OT_ε(y, y) (default true); false gives OT_ε(x, y). */
   debias?: boolean;
   /**
-   * ε-scaling (geomloss's annealing), a ratio in (0, 1), default 0.5 (geomloss's): before the
-   * `iterations`, one iteration at each ε = diameter²·scaling^{2k} > blur², diameter that of the
-   * pooled bounding box. A warm start for small blur, where iterations at a fixed ε converge
-   * slowly; nothing to do when blur ≥ diameter.
+   * ε-scaling (geomloss's annealing), a ratio in (0, 1), default 0.9: before the `iterations`, one
+   * iteration at each ε = diameter²·scaling^{2k} > blur², diameter that of the pooled bounding
+   * box (log(diameter/blur)/log(1/scaling) extra iterations; none when blur ≥ diameter). A warm
+   * start without which small blurs converge very slowly: 5 points a side at blur = diameter/270, 100
+   * iterations after scaling 0.5 were 5% off the converged value, after 0.9 within 1e-7.
    */
   scaling?: number;
 }
@@ -110,7 +111,7 @@ function potentialGradient(eps: number, u: tf.Tensor2D, v: tf.Tensor2D, h: tf.Te
 export function sinkhornDivergence(
   x: tf.Tensor2D,
   y: tf.Tensor2D,
-  { blur, iterations = 100, debias = true, scaling = 0.5 }: SinkhornOptions,
+  { blur, iterations = 100, debias = true, scaling = 0.9 }: SinkhornOptions,
 ): tf.Scalar {
   if (!(blur > 0)) throw new Error(`sinkhornDivergence: blur must be positive, got ${blur}`);
   if (!Number.isInteger(iterations) || iterations < 1) {
