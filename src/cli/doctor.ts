@@ -12,6 +12,7 @@ export async function runDoctor({ json, tier }: { json: boolean; tier: TierReque
     ['backend', info.backend],
     ['SIMD', info.simd === null ? 'n/a' : info.simd ? 'on' : 'off'],
     ['threads', String(info.threads)],
+    ['native library', info.nativeLibrary ?? 'none'],
     ['discern kernels', info.overriddenKernels.join(', ') || 'none'],
     ...Object.entries(info.versions).map(([k, v]): [string, string] => [k, v]),
   ];

@@ -3,6 +3,7 @@
  * overrides installed, and gradients registered. Call `initEngine()` once before any tensor work.
  *
  * Tiers, fastest first: `tfjs-node` (only if the user installed @tensorflow/tfjs-node),
+ * `native` (the wasm backend with oneDNN kernels from discern's Node addon, when it is built),
  * `wasm` (XNNPACK + SIMD, runs anywhere), `cpu` (plain JavaScript, the correctness reference).
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -10,11 +11,12 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as wasm from '@tensorflow/tfjs-backend-wasm';
 import { registerGradients } from './gradients.js';
 import { installKernelOverrides } from './kernels/index.js';
+import { ENABLE_NATIVE, loadNativeAddon, type NativeAddon } from './kernels/native.js';
 
 export { tf };
 export { Rng } from './random.js';
 
-export const TIERS = ['tfjs-node', 'wasm', 'cpu'] as const;
+export const TIERS = ['tfjs-node', 'native', 'wasm', 'cpu'] as const;
 export type Tier = (typeof TIERS)[number];
 export type TierRequest = Tier | 'auto';
 
@@ -23,6 +25,8 @@ export interface EngineInfo {
   backend: string;
   simd: boolean | null;
   threads: number;
+  /** The native library, when the native tier is active. */
+  nativeLibrary: string | null;
   overriddenKernels: string[];
   versions: Record<string, string>;
   notes: string[];
@@ -45,11 +49,12 @@ async function activate(tier: Tier): Promise<boolean> {
     if (!(await tryTfjsNode())) return false;
     return tf.setBackend('tensorflow');
   }
+  const backend = tier === 'native' ? 'wasm' : tier;
   const before = processListeners();
   try {
-    const ok = await tf.setBackend(tier);
+    const ok = await tf.setBackend(backend);
     await tf.ready();
-    return ok && tf.getBackend() === tier;
+    return ok && tf.getBackend() === backend;
   } catch {
     return false;
   } finally {
@@ -83,34 +88,44 @@ function removeListenersAddedSince(before: Map<ProcessEvent, Function[]>): void 
  * cannot start is an error that says why.
  */
 export async function initEngine(request: TierRequest = 'auto'): Promise<EngineInfo> {
-  if (current && (request === 'auto' || request === current.tier)) return current;
+  if (current) {
+    if (request === 'auto' || request === current.tier) return current;
+    throw new Error(`the engine already runs the '${current.tier}' tier in this process; it cannot switch to '${request}'`);
+  }
   if (request !== 'auto' && !TIERS.includes(request)) {
     throw new Error(`unknown engine tier '${request}': use one of auto, ${TIERS.join(', ')}`);
   }
   registerGradients();
   const notes: string[] = [];
+  const native = loadNativeAddon();
+  if ('error' in native) notes.push(`native tier unavailable: ${native.error}; to enable it: ${ENABLE_NATIVE}`);
   const candidates: Tier[] = request === 'auto' ? [...TIERS] : [request];
   let tier: Tier | null = null;
   for (const candidate of candidates) {
+    if (candidate === 'native' && 'error' in native) continue;
     if (await activate(candidate)) {
       tier = candidate;
       break;
     }
-    if (candidate === 'tfjs-node' && request === 'auto') continue;
-    notes.push(`tier '${candidate}' could not start`);
+    if (candidate !== 'tfjs-node' || request !== 'auto') notes.push(`tier '${candidate}' could not start`);
   }
   if (!tier) {
     throw new Error(`engine tier '${request}' could not start on this machine: ${notes.join('; ')}. Try --tier auto.`);
   }
-  const overriddenKernels = installKernelOverrides(tf.getBackend());
+  const addon: NativeAddon | null = tier === 'native' && 'addon' in native ? native.addon : null;
+  const overriddenKernels = tf.getBackend() === 'wasm' ? installKernelOverrides(addon) : [];
   let simd: boolean | null = null;
   let threads = 1;
-  if (tier === 'wasm') {
+  if (tf.getBackend() === 'wasm') {
     simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT');
     threads = wasm.getThreadsCount();
     if (!tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT')) {
       notes.push('wasm threads: tfjs disables WebAssembly threads under Node, so XNNPACK runs on 1 thread');
     }
+  }
+  if (addon) {
+    addon.setThreads(nativeThreads());
+    threads = addon.info().threads;
   }
   tf.enableProdMode();
   current = {
@@ -118,11 +133,24 @@ export async function initEngine(request: TierRequest = 'auto'): Promise<EngineI
     backend: tf.getBackend(),
     simd,
     threads,
+    nativeLibrary: addon ? addon.info().library : null,
     overriddenKernels,
     versions: { 'tfjs-core': tf.version_core, 'tfjs-backend-wasm': wasm.version_wasm, node: process.versions.node },
     notes,
   };
   return current;
+}
+
+/**
+ * Threads for the native kernels: DISCERN_THREADS if set, else 1. On the 2-core machines this
+ * was measured on, a second OpenMP thread made whole training steps slower (bench/README.md).
+ */
+function nativeThreads(): number {
+  const requested = process.env.DISCERN_THREADS;
+  if (requested === undefined) return 1;
+  const n = Number(requested);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`DISCERN_THREADS must be a positive integer (got '${requested}')`);
+  return n;
 }
 
 export function engineInfo(): EngineInfo {

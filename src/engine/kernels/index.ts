@@ -1,10 +1,12 @@
 /**
  * The one place where discern replaces or adds backend kernels. Each tier lists its overrides in
- * a file of its own (wasm.ts; a native tier will add native.ts); this module installs them.
- * Every override is tested against the `cpu` reference backend (test/kernels.test.ts).
+ * a file of its own (wasm.ts, native.ts); this module installs them on the wasm backend, whose
+ * heap holds the tensors of both tiers. Every override is tested against the `cpu` reference
+ * backend (test/kernels.test.ts, test/native.test.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm/dist/backend_wasm.js';
+import { nativeKernels, type NativeAddon } from './native.js';
 import { wasmKernels } from './wasm.js';
 
 export interface KernelOverride {
@@ -12,23 +14,38 @@ export interface KernelOverride {
   kernelFunc: (args: { inputs: tf.NamedTensorInfoMap; backend: BackendWasm; attrs?: tf.NamedAttrMap }) => tf.TensorInfo;
 }
 
-const installed = new Set<string>();
+const BACKEND = 'wasm';
+let installed = false;
 
-/** Installs the overrides for `backendName`; call after the backend is initialized. */
-export function installKernelOverrides(backendName: string): string[] {
-  if (backendName !== 'wasm' || installed.has(backendName)) return [];
-  installed.add(backendName);
-  const originals = new Map<string, tf.KernelConfig>();
-  const original = (name: string) => {
-    const config = originals.get(name) ?? tf.getKernel(name, backendName);
-    if (!config) throw new Error(`backend '${backendName}' has no kernel '${name}' to build on`);
-    originals.set(name, config);
-    return config.kernelFunc as unknown as KernelOverride['kernelFunc'];
-  };
-  const overrides = wasmKernels(original);
+/** The kernel registered now for `name`, which an override builds on or falls back to. */
+function current(name: string): KernelOverride['kernelFunc'] {
+  const config = tf.getKernel(name, BACKEND);
+  if (!config) throw new Error(`backend '${BACKEND}' has no kernel '${name}' to build on`);
+  return config.kernelFunc as unknown as KernelOverride['kernelFunc'];
+}
+
+function install(overrides: KernelOverride[]): void {
   for (const { kernelName, kernelFunc } of overrides) {
-    if (tf.getKernel(kernelName, backendName)) tf.unregisterKernel(kernelName, backendName);
-    tf.registerKernel({ kernelName, backendName, kernelFunc: kernelFunc as unknown as tf.KernelFunc });
+    if (tf.getKernel(kernelName, BACKEND)) tf.unregisterKernel(kernelName, BACKEND);
+    tf.registerKernel({ kernelName, backendName: BACKEND, kernelFunc: kernelFunc as unknown as tf.KernelFunc });
   }
-  return overrides.map((o) => o.kernelName);
+}
+
+/**
+ * Installs the wasm tier's overrides, then, given the native addon, the native tier's on top
+ * (each native kernel falls back to the wasm one for cases it does not take). Call once, after
+ * the wasm backend is initialized. Returns the names of the kernels discern now provides.
+ */
+export function installKernelOverrides(native: NativeAddon | null): string[] {
+  if (installed) throw new Error('kernel overrides are already installed in this process');
+  installed = true;
+  const wasm = wasmKernels(current);
+  install(wasm);
+  const names = new Set(wasm.map((o) => o.kernelName));
+  if (native) {
+    const overrides = nativeKernels(native, current);
+    install(overrides);
+    for (const o of overrides) names.add(o.kernelName);
+  }
+  return [...names];
 }

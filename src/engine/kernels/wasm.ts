@@ -251,7 +251,7 @@ function leakyRelu(step: KernelFunc, multiply: KernelFunc): KernelFunc {
   };
 }
 
-/** The wasm tier's overrides; `original` looks up the backend's own kernel (registered at init). */
+/** The wasm tier's overrides; `original` gives the backend's own kernel (registered at init). */
 export function wasmKernels(original: (name: string) => KernelFunc): KernelOverride[] {
   const batchMatMul = untransposedMatMul(original(tf.BatchMatMul));
   return [

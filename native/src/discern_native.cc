@@ -1,0 +1,299 @@
+// discern's native tier: TensorFlow.js kernels computed by oneDNN on the caller's typed arrays
+// (views of the wasm heap), with no copies. Each entry point takes the operands, the output and
+// the geometry; primitives (and the scratch buffers for oneDNN's preferred weight layouts) are
+// created once per geometry and cached, since a training loop repeats the same shapes.
+#include <napi.h>
+#include <omp.h>
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "oneapi/dnnl/dnnl.hpp"
+
+using dnnl::memory;
+using tag = dnnl::memory::format_tag;
+using dt = dnnl::memory::data_type;
+
+namespace {
+
+dnnl::engine& cpu() {
+  static dnnl::engine engine(dnnl::engine::kind::cpu, 0);
+  return engine;
+}
+
+dnnl::stream& stream() {
+  static dnnl::stream s(cpu());
+  return s;
+}
+
+float* data(const Napi::Value& v, size_t expected, const char* what) {
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
+    throw Napi::TypeError::New(v.Env(), std::string(what) + " must be a Float32Array");
+  }
+  auto array = v.As<Napi::Float32Array>();
+  if (array.ElementLength() != expected) {
+    throw Napi::RangeError::New(v.Env(), std::string(what) + ": expected " + std::to_string(expected) +
+                                             " elements, got " + std::to_string(array.ElementLength()));
+  }
+  return array.Data();
+}
+
+std::vector<int64_t> ints(const Napi::CallbackInfo& info, size_t first, size_t count) {
+  std::vector<int64_t> out(count);
+  for (size_t i = 0; i < count; i++) out[i] = info[first + i].As<Napi::Number>().Int64Value();
+  return out;
+}
+
+std::string key(const char* op, const std::vector<int64_t>& dims) {
+  std::string k(op);
+  for (auto d : dims) k += ":" + std::to_string(d);
+  return k;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Batched matrix product C[b] = op(A[b]) · op(B[b]); a batch of 1 broadcasts. Transposes are
+// expressed as strides, so no operand is ever copied.
+
+struct MatMul {
+  dnnl::matmul primitive;
+  memory::desc a, b, c;
+};
+
+std::unordered_map<std::string, std::unique_ptr<MatMul>> matmuls;
+
+Napi::Value MatMulKernel(const Napi::CallbackInfo& info) {
+  // (a, b, out, batchA, batchB, m, k, n, transposeA, transposeB)
+  auto d = ints(info, 3, 5);
+  const int64_t batchA = d[0], batchB = d[1], m = d[2], k = d[3], n = d[4];
+  const bool tA = info[8].ToBoolean(), tB = info[9].ToBoolean();
+  const int64_t batch = std::max(batchA, batchB);
+  float* a = data(info[0], batchA * m * k, "a");
+  float* b = data(info[1], batchB * k * n, "b");
+  float* c = data(info[2], batch * m * n, "out");
+  auto& entry = matmuls[key("mm", {batchA, batchB, m, k, n, tA, tB})];
+  if (!entry) {
+    memory::desc a_md({batchA, m, k}, dt::f32, tA ? memory::dims{m * k, 1, m} : memory::dims{m * k, k, 1});
+    memory::desc b_md({batchB, k, n}, dt::f32, tB ? memory::dims{k * n, 1, k} : memory::dims{k * n, n, 1});
+    memory::desc c_md({batch, m, n}, dt::f32, tag::abc);
+    dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(a_md, b_md, c_md), cpu());
+    entry.reset(new MatMul{dnnl::matmul(pd), a_md, b_md, c_md});
+  }
+  memory A(entry->a, cpu(), a), B(entry->b, cpu(), b), C(entry->c, cpu(), c);
+  entry->primitive.execute(stream(), {{DNNL_ARG_SRC, A}, {DNNL_ARG_WEIGHTS, B}, {DNNL_ARG_DST, C}});
+  stream().wait();
+  return info.Env().Undefined();
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2-D convolution, NHWC activations and TensorFlow's [kH, kW, inC, outC] filters ("hwio").
+// Geometry: n, inH, inW, inC, outH, outW, outC, kH, kW, strideH, strideW, dilationH, dilationW,
+// padTop, padLeft, padBottom, padRight.
+
+struct ConvGeometry {
+  memory::dims src, weights, dst, strides, dilates, padL, padR;
+  explicit ConvGeometry(const std::vector<int64_t>& g)
+      : src{g[0], g[3], g[1], g[2]},
+        weights{g[6], g[3], g[7], g[8]},
+        dst{g[0], g[6], g[4], g[5]},
+        strides{g[9], g[10]},
+        dilates{g[11] - 1, g[12] - 1},
+        padL{g[13], g[14]},
+        padR{g[15], g[16]} {}
+  size_t srcSize() const { return src[0] * src[1] * src[2] * src[3]; }
+  size_t weightsSize() const { return weights[0] * weights[1] * weights[2] * weights[3]; }
+  size_t dstSize() const { return dst[0] * dst[1] * dst[2] * dst[3]; }
+};
+
+dnnl::convolution_forward::primitive_desc forwardHint(const ConvGeometry& g) {
+  memory::desc src(g.src, dt::f32, tag::nhwc), dst(g.dst, dt::f32, tag::nhwc);
+  memory::desc weights(g.weights, dt::f32, tag::any);
+  dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct, src,
+                                    weights, dst, g.strides, g.dilates, g.padL, g.padR);
+  return dnnl::convolution_forward::primitive_desc(d, cpu());
+}
+
+// The user's hwio weights, reordered into (or out of) the primitive's preferred layout when they differ.
+struct Weights {
+  memory::desc user;
+  memory::desc preferred;
+  std::unique_ptr<memory> scratch;
+  Weights(const ConvGeometry& g, const memory::desc& wanted)
+      : user(g.weights, dt::f32, tag::hwio), preferred(wanted) {
+    if (preferred != user) scratch.reset(new memory(preferred, cpu()));
+  }
+  memory in(float* ptr) {
+    memory u(user, cpu(), ptr);
+    if (!scratch) return u;
+    dnnl::reorder(u, *scratch).execute(stream(), u, *scratch);
+    return *scratch;
+  }
+  memory out(float* ptr) { return scratch ? *scratch : memory(user, cpu(), ptr); }
+  void finish(float* ptr) {
+    if (!scratch) return;
+    memory u(user, cpu(), ptr);
+    dnnl::reorder(*scratch, u).execute(stream(), *scratch, u);
+  }
+};
+
+struct ConvForward {
+  dnnl::convolution_forward primitive;
+  memory::desc src, dst;
+  Weights weights;
+};
+
+struct ConvBackwardData {
+  dnnl::convolution_backward_data primitive;
+  memory::desc diffSrc, diffDst;
+  Weights weights;
+};
+
+struct ConvBackwardWeights {
+  dnnl::convolution_backward_weights primitive;
+  memory::desc src, diffDst;
+  Weights diffWeights;
+};
+
+std::unordered_map<std::string, std::unique_ptr<ConvForward>> convForwards;
+std::unordered_map<std::string, std::unique_ptr<ConvBackwardData>> convBackwardDatas;
+std::unordered_map<std::string, std::unique_ptr<ConvBackwardWeights>> convBackwardWeightss;
+
+Napi::Value ConvForwardKernel(const Napi::CallbackInfo& info) {
+  // (x, filter, out, ...geometry)
+  auto geometry = ints(info, 3, 17);
+  ConvGeometry g(geometry);
+  float* x = data(info[0], g.srcSize(), "x");
+  float* w = data(info[1], g.weightsSize(), "filter");
+  float* y = data(info[2], g.dstSize(), "out");
+  auto& entry = convForwards[key("fwd", geometry)];
+  if (!entry) {
+    auto pd = forwardHint(g);
+    entry.reset(new ConvForward{dnnl::convolution_forward(pd), pd.src_desc(), pd.dst_desc(), Weights(g, pd.weights_desc())});
+  }
+  memory X(entry->src, cpu(), x), Y(entry->dst, cpu(), y);
+  memory W = entry->weights.in(w);
+  entry->primitive.execute(stream(), {{DNNL_ARG_SRC, X}, {DNNL_ARG_WEIGHTS, W}, {DNNL_ARG_DST, Y}});
+  stream().wait();
+  return info.Env().Undefined();
+}
+
+Napi::Value ConvBackwardDataKernel(const Napi::CallbackInfo& info) {
+  // (dy, filter, dx, ...geometry)
+  auto geometry = ints(info, 3, 17);
+  ConvGeometry g(geometry);
+  float* dy = data(info[0], g.dstSize(), "dy");
+  float* w = data(info[1], g.weightsSize(), "filter");
+  float* dx = data(info[2], g.srcSize(), "dx");
+  auto& entry = convBackwardDatas[key("bwd_data", geometry)];
+  if (!entry) {
+    memory::desc src(g.src, dt::f32, tag::nhwc), dst(g.dst, dt::f32, tag::nhwc);
+    memory::desc weights(g.weights, dt::f32, tag::any);
+    dnnl::convolution_backward_data::desc d(dnnl::algorithm::convolution_direct, src, weights, dst, g.strides,
+                                            g.dilates, g.padL, g.padR);
+    dnnl::convolution_backward_data::primitive_desc pd(d, cpu(), forwardHint(g));
+    entry.reset(new ConvBackwardData{dnnl::convolution_backward_data(pd), pd.diff_src_desc(), pd.diff_dst_desc(),
+                                     Weights(g, pd.weights_desc())});
+  }
+  memory DY(entry->diffDst, cpu(), dy), DX(entry->diffSrc, cpu(), dx);
+  memory W = entry->weights.in(w);
+  entry->primitive.execute(stream(), {{DNNL_ARG_DIFF_DST, DY}, {DNNL_ARG_WEIGHTS, W}, {DNNL_ARG_DIFF_SRC, DX}});
+  stream().wait();
+  return info.Env().Undefined();
+}
+
+Napi::Value ConvBackwardWeightsKernel(const Napi::CallbackInfo& info) {
+  // (x, dy, dw, ...geometry)
+  auto geometry = ints(info, 3, 17);
+  ConvGeometry g(geometry);
+  float* x = data(info[0], g.srcSize(), "x");
+  float* dy = data(info[1], g.dstSize(), "dy");
+  float* dw = data(info[2], g.weightsSize(), "dw");
+  auto& entry = convBackwardWeightss[key("bwd_weights", geometry)];
+  if (!entry) {
+    memory::desc src(g.src, dt::f32, tag::nhwc), dst(g.dst, dt::f32, tag::nhwc);
+    memory::desc weights(g.weights, dt::f32, tag::any);
+    dnnl::convolution_backward_weights::desc d(dnnl::algorithm::convolution_direct, src, weights, dst, g.strides,
+                                               g.dilates, g.padL, g.padR);
+    dnnl::convolution_backward_weights::primitive_desc pd(d, cpu(), forwardHint(g));
+    entry.reset(new ConvBackwardWeights{dnnl::convolution_backward_weights(pd), pd.src_desc(), pd.diff_dst_desc(),
+                                        Weights(g, pd.diff_weights_desc())});
+  }
+  memory X(entry->src, cpu(), x), DY(entry->diffDst, cpu(), dy);
+  memory DW = entry->diffWeights.out(dw);
+  entry->primitive.execute(stream(), {{DNNL_ARG_SRC, X}, {DNNL_ARG_DIFF_DST, DY}, {DNNL_ARG_DIFF_WEIGHTS, DW}});
+  entry->diffWeights.finish(dw);
+  stream().wait();
+  return info.Env().Undefined();
+}
+
+// ---------------------------------------------------------------------------------------------
+// out[c] = scale · Σ_r x[r, c]: a reduction over leading axes (bias gradients and batch-norm
+// statistics reduce an NHWC tensor over N, H, W). Blocks of rows are summed in float, which
+// vectorizes, and the blocks in double, which keeps long sums accurate.
+
+Napi::Value SumLeadingKernel(const Napi::CallbackInfo& info) {
+  // (x, out, rows, cols, scale)
+  const int64_t rows = info[2].As<Napi::Number>().Int64Value(), cols = info[3].As<Napi::Number>().Int64Value();
+  const double scale = info[4].As<Napi::Number>().DoubleValue();
+  const float* x = data(info[0], rows * cols, "x");
+  float* out = data(info[1], cols, "out");
+  constexpr int64_t kBlock = 64;
+  std::vector<double> total(cols, 0.0);
+  std::vector<float> partial(cols);
+  for (int64_t r0 = 0; r0 < rows; r0 += kBlock) {
+    std::fill(partial.begin(), partial.end(), 0.0f);
+    const int64_t r1 = std::min(rows, r0 + kBlock);
+    for (int64_t r = r0; r < r1; r++) {
+      const float* row = x + r * cols;
+      for (int64_t c = 0; c < cols; c++) partial[c] += row[c];
+    }
+    for (int64_t c = 0; c < cols; c++) total[c] += partial[c];
+  }
+  for (int64_t c = 0; c < cols; c++) out[c] = static_cast<float>(total[c] * scale);
+  return info.Env().Undefined();
+}
+
+// ---------------------------------------------------------------------------------------------
+
+Napi::Value SetThreads(const Napi::CallbackInfo& info) {
+  omp_set_num_threads(info[0].As<Napi::Number>().Int32Value());
+  return info.Env().Undefined();
+}
+
+Napi::Value Info(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  auto out = Napi::Object::New(env);
+  const dnnl_version_t* v = dnnl_version();
+  out.Set("library", "oneDNN " + std::to_string(v->major) + "." + std::to_string(v->minor) + "." +
+                         std::to_string(v->patch));
+  out.Set("isa", static_cast<double>(dnnl_get_effective_cpu_isa()));
+  out.Set("threads", omp_get_max_threads());
+  return out;
+}
+
+template <Napi::Value (*F)(const Napi::CallbackInfo&)>
+Napi::Value guarded(const Napi::CallbackInfo& info) {
+  try {
+    return F(info);
+  } catch (const dnnl::error& e) {
+    throw Napi::Error::New(info.Env(), std::string("oneDNN: ") + e.what());
+  }
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("matMul", Napi::Function::New(env, guarded<MatMulKernel>));
+  exports.Set("conv2dForward", Napi::Function::New(env, guarded<ConvForwardKernel>));
+  exports.Set("conv2dBackwardData", Napi::Function::New(env, guarded<ConvBackwardDataKernel>));
+  exports.Set("conv2dBackwardWeights", Napi::Function::New(env, guarded<ConvBackwardWeightsKernel>));
+  exports.Set("sumLeading", Napi::Function::New(env, guarded<SumLeadingKernel>));
+  exports.Set("setThreads", Napi::Function::New(env, SetThreads));
+  exports.Set("info", Napi::Function::New(env, Info));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(discern_native, Init)
