@@ -48,6 +48,18 @@ std::vector<int64_t> ints(const Napi::CallbackInfo& info, size_t first, size_t c
   return out;
 }
 
+// Threads for one primitive: all of them (the user's setting) for large products, one for small
+// ones, where forking costs more than it saves. Measured on a 2-core VM: a second thread speeds
+// up the DCGAN's 0.8-GFLOP convolutions by ~20% and slows the MLP's 50-MFLOP products down.
+int maxThreads = 1;
+constexpr double kParallelFlops = 1e8;
+
+int threadsFor(double flops) {
+  int n = flops >= kParallelFlops ? maxThreads : 1;
+  omp_set_num_threads(n);
+  return n;
+}
+
 std::string key(const char* op, const std::vector<int64_t>& dims) {
   std::string k(op);
   for (auto d : dims) k += ":" + std::to_string(d);
@@ -74,6 +86,7 @@ Napi::Value MatMulKernel(const Napi::CallbackInfo& info) {
   float* a = data(info[0], batchA * m * k, "a");
   float* b = data(info[1], batchB * k * n, "b");
   float* c = data(info[2], batch * m * n, "out");
+  threadsFor(2.0 * batch * m * k * n);
   auto& entry = matmuls[key("mm", {batchA, batchB, m, k, n, tA, tB})];
   if (!entry) {
     memory::desc a_md({batchA, m, k}, dt::f32, tA ? memory::dims{m * k, 1, m} : memory::dims{m * k, k, 1});
@@ -106,6 +119,7 @@ struct ConvGeometry {
   size_t srcSize() const { return src[0] * src[1] * src[2] * src[3]; }
   size_t weightsSize() const { return weights[0] * weights[1] * weights[2] * weights[3]; }
   size_t dstSize() const { return dst[0] * dst[1] * dst[2] * dst[3]; }
+  double flops() const { return 2.0 * dstSize() * weights[1] * weights[2] * weights[3]; }
 };
 
 dnnl::convolution_forward::primitive_desc forwardHint(const ConvGeometry& g) {
@@ -168,6 +182,7 @@ Napi::Value ConvForwardKernel(const Napi::CallbackInfo& info) {
   float* x = data(info[0], g.srcSize(), "x");
   float* w = data(info[1], g.weightsSize(), "filter");
   float* y = data(info[2], g.dstSize(), "out");
+  threadsFor(g.flops());
   auto& entry = convForwards[key("fwd", geometry)];
   if (!entry) {
     auto pd = forwardHint(g);
@@ -187,6 +202,7 @@ Napi::Value ConvBackwardDataKernel(const Napi::CallbackInfo& info) {
   float* dy = data(info[0], g.dstSize(), "dy");
   float* w = data(info[1], g.weightsSize(), "filter");
   float* dx = data(info[2], g.srcSize(), "dx");
+  threadsFor(g.flops());
   auto& entry = convBackwardDatas[key("bwd_data", geometry)];
   if (!entry) {
     memory::desc src(g.src, dt::f32, tag::nhwc), dst(g.dst, dt::f32, tag::nhwc);
@@ -211,6 +227,7 @@ Napi::Value ConvBackwardWeightsKernel(const Napi::CallbackInfo& info) {
   float* x = data(info[0], g.srcSize(), "x");
   float* dy = data(info[1], g.dstSize(), "dy");
   float* dw = data(info[2], g.weightsSize(), "dw");
+  threadsFor(g.flops());
   auto& entry = convBackwardWeightss[key("bwd_weights", geometry)];
   if (!entry) {
     memory::desc src(g.src, dt::f32, tag::nhwc), dst(g.dst, dt::f32, tag::nhwc);
@@ -259,7 +276,7 @@ Napi::Value SumLeadingKernel(const Napi::CallbackInfo& info) {
 // ---------------------------------------------------------------------------------------------
 
 Napi::Value SetThreads(const Napi::CallbackInfo& info) {
-  omp_set_num_threads(info[0].As<Napi::Number>().Int32Value());
+  maxThreads = std::max(1, info[0].As<Napi::Number>().Int32Value());
   return info.Env().Undefined();
 }
 
@@ -270,7 +287,7 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   out.Set("library", "oneDNN " + std::to_string(v->major) + "." + std::to_string(v->minor) + "." +
                          std::to_string(v->patch));
   out.Set("isa", static_cast<double>(dnnl_get_effective_cpu_isa()));
-  out.Set("threads", omp_get_max_threads());
+  out.Set("threads", maxThreads);
   return out;
 }
 

@@ -6,6 +6,7 @@
  * `native` (the wasm backend with oneDNN kernels from discern's Node addon, when it is built),
  * `wasm` (XNNPACK + SIMD, runs anywhere), `cpu` (plain JavaScript, the correctness reference).
  */
+import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as wasm from '@tensorflow/tfjs-backend-wasm';
@@ -142,12 +143,12 @@ export async function initEngine(request: TierRequest = 'auto'): Promise<EngineI
 }
 
 /**
- * Threads for the native kernels: DISCERN_THREADS if set, else 1. On the 2-core machines this
- * was measured on, a second OpenMP thread made whole training steps slower (bench/README.md).
+ * Threads for the native kernels: DISCERN_THREADS if set, else every core. The addon gives
+ * them to large products and convolutions only (see native/src/discern_native.cc).
  */
 function nativeThreads(): number {
   const requested = process.env.DISCERN_THREADS;
-  if (requested === undefined) return 1;
+  if (requested === undefined) return availableParallelism();
   const n = Number(requested);
   if (!Number.isInteger(n) || n < 1) throw new Error(`DISCERN_THREADS must be a positive integer (got '${requested}')`);
   return n;

@@ -1,0 +1,194 @@
+/**
+ * The kernel suite every tier runs: discern's kernels on the wasm backend (wasm or native tier)
+ * against tfjs's `cpu` reference backend, forward values and first- and second-order gradients,
+ * over many shapes. test/kernels.test.ts runs it on the wasm tier, test/native.test.ts on native.
+ */
+import { before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { initEngine, Rng, tf, engineInfo } from '../../src/engine/index.js';
+import { assertBackendsAgree } from './engine.js';
+
+const randn = (seed: string, shape: number[]) =>
+  tf.tensor(new Rng(seed).normals(shape.reduce((a, b) => a * b, 1)), shape);
+
+export const EXPECTED_KERNELS = {
+  wasm: ['BatchMatMul', '_FusedMatMul', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'LeakyRelu'],
+  native: ['BatchMatMul', '_FusedMatMul', 'Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'Sum', 'Mean', 'LeakyRelu'],
+};
+
+export function kernelSuite(tier: 'wasm' | 'native'): void {
+before(async () => {
+  await initEngine(tier);
+});
+
+describe(`${tier} kernel overrides`, () => {
+  test(`are installed on the ${tier} tier`, () => {
+    const { overriddenKernels, tier: active } = engineInfo();
+    assert.equal(active, tier);
+    for (const k of EXPECTED_KERNELS[tier]) {
+      assert.ok(overriddenKernels.includes(k), `${k} not overridden`);
+    }
+  });
+});
+
+describe('BatchMatMul, all transpose combinations', () => {
+  const cases: Array<{ a: number[]; b: number[]; tA: boolean; tB: boolean }> = [];
+  for (const [m, k, n] of [[1, 1, 1], [5, 7, 3], [64, 100, 9], [3, 200, 150], [150, 20, 1]] as const) {
+    for (const tA of [false, true]) {
+      for (const tB of [false, true]) {
+        cases.push({ a: tA ? [k, m] : [m, k], b: tB ? [n, k] : [k, n], tA, tB });
+        cases.push({ a: tA ? [2, k, m] : [2, m, k], b: tB ? [2, n, k] : [2, k, n], tA, tB });
+      }
+    }
+  }
+  cases.push({ a: [3, 4, 5], b: [1, 5, 6], tA: false, tB: false }, { a: [1, 5, 4], b: [3, 6, 5], tA: true, tB: true });
+  for (const { a, b, tA, tB } of cases) {
+    test(`${JSON.stringify(a)}${tA ? 'ᵀ' : ''} · ${JSON.stringify(b)}${tB ? 'ᵀ' : ''}`, () => {
+      assertBackendsAgree(() => tf.matMul(randn('a', a), randn('b', b), tA, tB), 'matMul');
+    });
+  }
+
+  test('fused product with bias and activation keeps the bias on C, not Cᵀ', () => {
+    assertBackendsAgree(() => tf.fused.matMul({
+      a: randn('a', [64, 30]), b: randn('b', [50, 30]), transposeB: true,
+      bias: randn('bias', [50]), activation: 'relu',
+    }), 'fused matMul');
+    assertBackendsAgree(() => tf.fused.matMul({
+      a: randn('a', [30, 4]), b: randn('b', [30, 50]), transposeA: true, bias: randn('bias', [50]),
+    }), 'fused matMul tA');
+  });
+
+  test('gradients of a transposed product', () => {
+    assertBackendsAgree(() => {
+      const [ga, gb] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(tf.matMul(a, b, true, true))))(
+        [randn('a', [9, 6]), randn('b', [4, 9])]);
+      return [ga!, gb!];
+    }, 'matMul grads', 1e-4, 1e-4);
+  });
+});
+
+describe('convolution gradients and conv2dTranspose', () => {
+  const shapes = [
+    { x: [1, 5, 5, 1], k: 3, out: 2 },
+    { x: [3, 9, 7, 5], k: 3, out: 4 },
+    { x: [2, 8, 8, 3], k: 4, out: 6 },
+    { x: [2, 7, 10, 2], k: 1, out: 3 },
+    { x: [1, 11, 9, 4], k: 5, out: 2 },
+  ];
+  for (const { x: xShape, k, out } of shapes) {
+    for (const stride of [1, 2]) {
+      for (const pad of ['same', 'valid'] as const) {
+        const name = `x ${JSON.stringify(xShape)} k${k} → ${out} stride ${stride} ${pad}`;
+        test(name, () => {
+          const wShape = [k, k, xShape[3]!, out];
+          // Input and filter gradients of conv2d (Conv2DBackpropInput / Conv2DBackpropFilter).
+          assertBackendsAgree(() => {
+            const x = randn('x', xShape) as tf.Tensor4D;
+            const w = randn('w', wShape) as tf.Tensor4D;
+            const y = tf.conv2d(x, w, stride, pad);
+            const dy = randn('dy', y.shape);
+            const [gx, gw] = tf.grads((xx: tf.Tensor, ww: tf.Tensor) =>
+              tf.sum(tf.mul(tf.conv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, stride, pad), dy)))([x, w]);
+            return [y, gx!, gw!];
+          }, name, 1e-5, 1e-5);
+          // conv2dTranspose forward and its gradients (the generator's deconvolutions).
+          assertBackendsAgree(() => {
+            const w = randn('w', wShape) as tf.Tensor4D;
+            const z = tf.conv2d(randn('x', xShape) as tf.Tensor4D, w, stride, pad);
+            const up = (zz: tf.Tensor, ww: tf.Tensor) =>
+              tf.conv2dTranspose(zz as tf.Tensor4D, ww as tf.Tensor4D, xShape as [number, number, number, number], stride, pad);
+            const dx = randn('dx', xShape);
+            const [gz, gw] = tf.grads((zz: tf.Tensor, ww: tf.Tensor) => tf.sum(tf.mul(up(zz, ww), dx)))([z, w]);
+            return [up(z, w), gz!, gw!];
+          }, `${name} (transpose)`, 1e-5, 1e-5);
+        });
+      }
+    }
+  }
+});
+
+describe('second-order gradients (the WGAN-GP penalty) through conv and dense layers', () => {
+  /** ‖∇ₓ Σ f(x)‖² for f = dense ∘ leakyRelu ∘ conv ∘ leakyRelu ∘ conv; its gradient in the weights. */
+  function penaltyGradient(activation: (t: tf.Tensor) => tf.Tensor) {
+    const x = randn('x', [3, 8, 8, 2]);
+    const w1 = tf.mul(randn('w1', [3, 3, 2, 4]), 0.3) as tf.Tensor4D;
+    const w2 = tf.mul(randn('w2', [4, 4, 4, 5]), 0.3) as tf.Tensor4D;
+    const w3 = tf.mul(randn('w3', [4 * 4 * 5, 1]), 0.3) as tf.Tensor2D;
+    const penalty = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => {
+      const f = (xx: tf.Tensor) => {
+        const h1 = activation(tf.conv2d(xx as tf.Tensor4D, a as tf.Tensor4D, 1, 'same'));
+        const h2 = activation(tf.conv2d(h1 as tf.Tensor4D, b as tf.Tensor4D, 2, 'same'));
+        return tf.sum(tf.matMul(tf.reshape(h2, [3, -1]), c as tf.Tensor2D));
+      };
+      return tf.sum(tf.square(tf.grad(f)(x)));
+    };
+    return { penalty, weights: [w1, w2, w3] as tf.Tensor[] };
+  }
+
+  test('leaky ReLU network: wasm agrees with cpu', () => {
+    assertBackendsAgree(() => {
+      const { penalty, weights } = penaltyGradient((t) => tf.leakyRelu(t, 0.2));
+      return tf.grads(penalty)(weights);
+    }, 'penalty gradient', 1e-4, 1e-5);
+  });
+
+  test('smooth (tanh) network: autodiff matches central finite differences', () => {
+    const { penalty, weights } = penaltyGradient((t) => tf.tanh(t));
+    const analytic = tf.grads(penalty)(weights);
+    const rng = new Rng('fd');
+    for (let which = 0; which < weights.length; which++) {
+      const w = weights[which]!;
+      const values = w.dataSync().slice();
+      for (let probe = 0; probe < 4; probe++) {
+        const i = rng.int(values.length);
+        const h = 1e-2;
+        const at = (delta: number) => {
+          const shifted = values.slice();
+          shifted[i]! += delta;
+          const args = weights.map((u, j) => (j === which ? tf.tensor(shifted, w.shape) : u));
+          return penalty(args[0]!, args[1]!, args[2]!).dataSync()[0]!;
+        };
+        const numeric = (at(h) - at(-h)) / (2 * h);
+        const exact = analytic[which]!.dataSync()[i]!;
+        assert.ok(Math.abs(numeric - exact) <= 2e-2 * Math.max(1, Math.abs(exact)),
+          `weight ${which}[${i}]: autodiff ${exact} vs finite difference ${numeric}`);
+      }
+    }
+  });
+});
+
+describe('leaky ReLU', () => {
+  test('forward and gradient agree with cpu to float32 rounding (α is rounded to float32 on wasm)', () => {
+    for (const alpha of [0.2, 0.01, 0]) {
+      assertBackendsAgree(() => {
+        const x = tf.concat([randn('x', [1000]), tf.zeros([3]), tf.tensor1d([-1e-30, 1e-30, -5, 5])]);
+        const dy = randn('dy', x.shape);
+        const gx = tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(tf.leakyRelu(xx, alpha), dy)))(x);
+        return [tf.leakyRelu(x, alpha), gx];
+      }, `leakyRelu α=${alpha}`, 2e-7, 0);
+    }
+  });
+});
+
+describe('Sum and Mean', () => {
+  const shapes = [[64, 5, 5, 8], [7, 3], [1, 4, 1, 2], [300], [2, 3, 4], [3000, 2]];
+  for (const shape of shapes) {
+    for (const keepDims of [false, true]) {
+      test(`${JSON.stringify(shape)} over every axis subset (keepDims ${keepDims})`, () => {
+        const rank = shape.length;
+        for (let mask = 1; mask < 1 << rank; mask++) {
+          const axes = [...Array(rank).keys()].filter((a) => mask & (1 << a));
+          assertBackendsAgree(() => {
+            const x = randn('x', shape);
+            return [tf.sum(x, axes, keepDims), tf.mean(x, axes, keepDims)];
+          }, `axes ${axes}`, 1e-5, 1e-5);
+        }
+      });
+    }
+  }
+
+  test('int32 sums stay exact', () => {
+    assertBackendsAgree(() => tf.sum(tf.tensor2d([[1, 2], [3, 4]], [2, 2], 'int32'), 0), 'int32 sum', 0, 0);
+  });
+});
+}
