@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
+import { ENABLE_NATIVE, loadNativeAddon } from '../src/engine/kernels/native.js';
 
 const main = join(import.meta.dirname, '..', 'dist', 'cli', 'main.js');
 const discern = (...args: string[]) => spawnSync(process.execPath, [main, ...args], { encoding: 'utf8' });
@@ -14,21 +15,30 @@ test('the build exists (npm test builds first)', () => {
   assert.ok(existsSync(main), `${main} missing: run npm run build`);
 });
 
-test('doctor --json reports the wasm tier with SIMD and discern kernels', () => {
+test('doctor --json reports the fastest tier: native when the addon is built, else wasm with SIMD', () => {
   const run = discern('doctor', '--json');
   assert.equal(run.status, 0, run.stderr);
   const info = JSON.parse(run.stdout);
-  assert.equal(info.tier, 'wasm');
+  const native = 'addon' in loadNativeAddon();
+  assert.equal(info.tier, native ? 'native' : 'wasm');
   assert.equal(info.simd, true);
   assert.ok(info.threads >= 1);
   assert.ok(info.overriddenKernels.includes('Conv2DBackpropFilter'));
+  if (native) assert.match(info.nativeLibrary, /^oneDNN \d+\.\d+/);
+  else assert.ok(info.notes.some((n: string) => n.includes(ENABLE_NATIVE)), 'doctor must say how to enable the native tier');
+});
+
+test('doctor --tier wasm runs the portable tier even when native is available', () => {
+  const run = discern('doctor', '--json', '--tier', 'wasm');
+  assert.equal(run.status, 0, run.stderr);
+  assert.equal(JSON.parse(run.stdout).tier, 'wasm');
 });
 
 test('bad arguments give one clear line and exit 1, no stack trace', () => {
   for (const [args, expected] of [
     [['demo', '--seconds', '-3'], /--seconds must be a positive number \(got '-3'\)/],
     [['demo', '--seed', 'x'], /--seed must be an integer/],
-    [['doctor', '--tier', 'gpu'], /unknown tier 'gpu': use auto, tfjs-node, wasm, cpu/],
+    [['doctor', '--tier', 'gpu'], /unknown tier 'gpu': use auto, tfjs-node, native, wasm, cpu/],
     [['nonsense'], /unknown command 'nonsense'/],
   ] as const) {
     const run = discern(...args);

@@ -5,7 +5,8 @@ import { energyDistance } from '../src/criteria/index.js';
 import { assertAllClose, assertClose, centralDifferences, maxAbs, takeAll } from './helpers/numeric.js';
 
 before(async () => {
-  await initEngine('cpu');
+  await initEngine();
+  tf.setBackend('cpu');
 });
 
 type Points = number[][];
@@ -94,10 +95,10 @@ test('wasm agrees with cpu', async () => {
     return [energy(x, y), ...takeAll(grad)];
   };
   const cpu = evaluate();
-  await initEngine('wasm');
+  tf.setBackend('wasm');
   try {
     assertAllClose(evaluate(), cpu, { rtol: 1e-4, atol: 1e-6 });
   } finally {
-    await initEngine('cpu');
+    tf.setBackend('cpu');
   }
 });

@@ -29,7 +29,8 @@ interface Graded {
 const fixtures = JSON.parse(readFileSync(new URL('./fixtures/criteria.json', import.meta.url), 'utf8'));
 
 before(async () => {
-  await initEngine('cpu');
+  await initEngine();
+  tf.setBackend('cpu');
 });
 
 /** Float32 against float64: values to rtol, gradients to rtol of their largest entry. */

@@ -5,7 +5,8 @@ import { medianBandwidth, mmd2, pairwiseSquaredDistances } from '../src/criteria
 import { assertAllClose, assertClose, centralDifferences, maxAbs, take, takeAll } from './helpers/numeric.js';
 
 before(async () => {
-  await initEngine('cpu');
+  await initEngine();
+  tf.setBackend('cpu');
 });
 
 type Points = number[][];
@@ -146,10 +147,10 @@ test('wasm agrees with cpu', async () => {
     return [...values, tf.tidy(() => medianBandwidth(tf.tensor2d(x), tf.tensor2d(y))), ...takeAll(grad)];
   };
   const cpu = evaluate();
-  await initEngine('wasm');
+  tf.setBackend('wasm');
   try {
     assertAllClose(evaluate(), cpu, { rtol: 1e-4, atol: 1e-6 });
   } finally {
-    await initEngine('cpu');
+    tf.setBackend('cpu');
   }
 });

@@ -5,7 +5,8 @@ import { sinkhornDivergence, type SinkhornOptions } from '../src/criteria/index.
 import { assertAllClose, assertClose, centralDifferences, maxAbs, take, takeAll } from './helpers/numeric.js';
 
 before(async () => {
-  await initEngine('cpu');
+  await initEngine();
+  tf.setBackend('cpu');
 });
 
 type Points = number[][];
@@ -168,12 +169,12 @@ test('wasm agrees with cpu', async () => {
     return [divergence(x, y, options), ...takeAll(gx!), ...takeAll(gy!)];
   };
   const cpu = evaluate();
-  await initEngine('wasm');
+  tf.setBackend('wasm');
   try {
     const wasm = evaluate();
     assertClose(wasm[0]!, cpu[0]!, { rtol: 1e-4 }, 'value');
     assertAllClose(wasm.slice(1), cpu.slice(1), { rtol: 1e-3, atol: 0, scale: maxAbs(cpu.slice(1)) }, 'gradients');
   } finally {
-    await initEngine('cpu');
+    tf.setBackend('cpu');
   }
 });

@@ -5,7 +5,8 @@ import { gradientPenalty, wassersteinCriticLoss, wassersteinGeneratorLoss } from
 import { assertAllClose, assertClose, centralDifferences, maxAbs, take, takeAll } from './helpers/numeric.js';
 
 before(async () => {
-  await initEngine('cpu');
+  await initEngine();
+  tf.setBackend('cpu');
 });
 
 const norm = (v: number[]): number => Math.hypot(...v);
@@ -135,10 +136,10 @@ test('wasm agrees with cpu (tanh critic: penalty and its weight gradient)', asyn
     return values;
   };
   const cpu = evaluate();
-  await initEngine('wasm');
+  tf.setBackend('wasm');
   try {
     assertAllClose(evaluate(), cpu, { rtol: 1e-4, atol: 1e-6 });
   } finally {
-    await initEngine('cpu');
+    tf.setBackend('cpu');
   }
 });

@@ -9,15 +9,10 @@ import {
 } from '../criteria/gan.js';
 import { gradientPenalty, wassersteinCriticLoss, wassersteinGeneratorLoss } from '../criteria/wasserstein.js';
 import type { Sequential } from '../models/layers.js';
+import { Adam, type AdamSettings } from './adam.js';
 
 export const ADVERSARIAL_CRITERIA = ['gan', 'gan-minimax', 'gan-ml', 'wgan-gp', 'wgan-gp-one-sided'] as const;
 export type AdversarialCriterion = (typeof ADVERSARIAL_CRITERIA)[number];
-
-export interface AdamSettings {
-  learningRate: number;
-  beta1: number;
-  beta2: number;
-}
 
 /** Defaults per family: DCGAN's Adam for GANs, [H17]'s for WGAN-GP (λ = 10). */
 export function defaultAdam(criterion: AdversarialCriterion): AdamSettings {
@@ -61,8 +56,8 @@ export function adversarialStep(
   adam: AdamSettings = defaultAdam(criterion),
 ): (real: tf.Tensor) => { discriminator: tf.Scalar; generator: tf.Scalar } {
   const { generator: G, discriminator: D, latent } = models;
-  const dOptimizer = tf.train.adam(adam.learningRate, adam.beta1, adam.beta2, 1e-8);
-  const gOptimizer = tf.train.adam(adam.learningRate, adam.beta1, adam.beta2, 1e-8);
+  const dOptimizer = new Adam(D.variables, adam);
+  const gOptimizer = new Adam(G.variables, adam);
   const noise = (batch: number) => tf.tensor2d(rng.normals(batch * latent), [batch, latent]);
   const wasserstein = criterion.startsWith('wgan-gp');
 
@@ -82,13 +77,13 @@ export function adversarialStep(
     const dLoss = tf.tidy(() => {
       const fake = G.apply(noise(batch), true);
       const { value, grads } = tf.variableGrads(() => discriminatorLoss(real, fake), D.variables);
-      dOptimizer.applyGradients(grads as Record<string, tf.Variable>);
+      dOptimizer.step(D.variables.map((v) => grads[v.name]!));
       return value;
     });
     const gLoss = tf.tidy(() => {
       const z = noise(batch);
       const { value, grads } = tf.variableGrads(() => generatorLoss(criterion, D.apply(G.apply(z, true), true)), G.variables);
-      gOptimizer.applyGradients(grads as Record<string, tf.Variable>);
+      gOptimizer.step(G.variables.map((v) => grads[v.name]!));
       return value;
     });
     return { discriminator: dLoss, generator: gLoss };

@@ -9,19 +9,23 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm/dist/backend_was
 import { nativeKernels, type NativeAddon } from './native.js';
 import { wasmKernels } from './wasm.js';
 
+export type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: BackendWasm; attrs?: tf.NamedAttrMap };
+/** A single-output kernel, what every override builds on. */
+export type KernelFunc = (args: KernelArgs) => tf.TensorInfo;
+
 export interface KernelOverride {
   kernelName: string;
-  kernelFunc: (args: { inputs: tf.NamedTensorInfoMap; backend: BackendWasm; attrs?: tf.NamedAttrMap }) => tf.TensorInfo;
+  kernelFunc: KernelFunc | ((args: KernelArgs) => tf.TensorInfo[]);
 }
 
 const BACKEND = 'wasm';
 let installed = false;
 
 /** The kernel registered now for `name`, which an override builds on or falls back to. */
-function current(name: string): KernelOverride['kernelFunc'] {
+function current(name: string): KernelFunc {
   const config = tf.getKernel(name, BACKEND);
   if (!config) throw new Error(`backend '${BACKEND}' has no kernel '${name}' to build on`);
-  return config.kernelFunc as unknown as KernelOverride['kernelFunc'];
+  return config.kernelFunc as unknown as KernelFunc;
 }
 
 function install(overrides: KernelOverride[]): void {

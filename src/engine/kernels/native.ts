@@ -3,7 +3,8 @@
  * typed-array views with no copies, to oneDNN through discern's Node addon (native/). It takes
  * the kernels where training spends its time: matrix products in every transpose combination,
  * convolution forward, input-gradient (also conv2dTranspose's forward) and filter-gradient, and
- * sums and means over leading axes (bias gradients, batch-norm statistics).
+ * sums and means over leading axes (bias gradients, batch-norm statistics), and a fused Adam
+ * update (src/train/adam.ts).
  * Everything else stays on the wasm tier's kernels.
  */
 import { createRequire } from 'node:module';
@@ -11,10 +12,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm/dist/backend_wasm.js';
-import type { KernelOverride } from './index.js';
+import { ADAM_KERNEL } from '../../train/adam.js';
+import type { KernelArgs, KernelFunc, KernelOverride } from './index.js';
 
 type Info = tf.TensorInfo;
-type KernelFunc = KernelOverride['kernelFunc'];
 
 export interface NativeAddon {
   matMul(a: Float32Array, b: Float32Array, out: Float32Array, batchA: number, batchB: number,
@@ -23,6 +24,9 @@ export interface NativeAddon {
   conv2dBackwardData(dy: Float32Array, filter: Float32Array, dx: Float32Array, ...geometry: number[]): void;
   conv2dBackwardWeights(x: Float32Array, dy: Float32Array, dw: Float32Array, ...geometry: number[]): void;
   sumLeading(x: Float32Array, out: Float32Array, rows: number, cols: number, scale: number): void;
+  adam(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array,
+    paramOut: Float32Array, mOut: Float32Array, vOut: Float32Array,
+    stepSize: number, beta1: number, beta2: number, epsilon: number, inverseSqrtBiasCorrection2: number): void;
   setThreads(threads: number): void;
   info(): { library: string; isa: number; threads: number };
 }
@@ -157,6 +161,19 @@ function leadingReduction(addon: NativeAddon, fallback: KernelFunc, mean: boolea
   };
 }
 
+/** Inputs param, grad, m, v; outputs param′, m′, v′ (see src/train/adam.ts). */
+function adam(addon: NativeAddon): (args: KernelArgs) => Info[] {
+  return ({ inputs, backend, attrs }) => {
+    const { param, grad, m, v } = inputs as Record<'param' | 'grad' | 'm' | 'v', Info>;
+    const a = attrs as unknown as { stepSize: number; beta1: number; beta2: number; epsilon: number; inverseSqrtBiasCorrection2: number };
+    const outs = [param, m, v].map((t) => backend.makeOutput([...t.shape], 'float32'));
+    addon.adam(view(backend, param), view(backend, grad), view(backend, m), view(backend, v),
+      view(backend, outs[0]!), view(backend, outs[1]!), view(backend, outs[2]!),
+      a.stepSize, a.beta1, a.beta2, a.epsilon, a.inverseSqrtBiasCorrection2);
+    return outs;
+  };
+}
+
 /**
  * The native tier's overrides. `previous` gives the kernel each one replaces (the wasm tier's
  * override or the backend's own), used for the cases the addon does not take (NCHW, fused
@@ -166,6 +183,7 @@ export function nativeKernels(addon: NativeAddon, previous: (name: string) => Ke
   return [
     { kernelName: tf.BatchMatMul, kernelFunc: matMul(addon, previous(tf.BatchMatMul)) },
     { kernelName: tf._FusedMatMul, kernelFunc: matMul(addon, previous(tf._FusedMatMul)) },
+    { kernelName: ADAM_KERNEL, kernelFunc: adam(addon) },
     { kernelName: tf.Sum, kernelFunc: leadingReduction(addon, previous(tf.Sum), false) },
     { kernelName: tf.Mean, kernelFunc: leadingReduction(addon, previous(tf.Mean), true) },
     { kernelName: tf.Conv2D, kernelFunc: conv2D(addon, previous(tf.Conv2D)) },

@@ -17,10 +17,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm/dist/backend_wasm.js';
-import type { KernelOverride } from './index.js';
+import type { KernelFunc, KernelOverride } from './index.js';
 
 type Info = tf.TensorInfo;
-type KernelFunc = (args: { inputs: tf.NamedTensorInfoMap; backend: BackendWasm; attrs?: tf.NamedAttrMap }) => Info;
 
 const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
