@@ -107,6 +107,15 @@ describe('convolution gradients and conv2dTranspose', () => {
   }
 });
 
+describe('dilated convolution (forward; tfjs has no dilated conv gradients)', () => {
+  for (const [dilation, pad] of [[2, 'same'], [2, 'valid'], [3, 'same']] as const) {
+    test(`dilation ${dilation} ${pad}`, () => {
+      assertBackendsAgree(() => tf.conv2d(randn('x', [2, 11, 9, 3]) as tf.Tensor4D, randn('w', [3, 3, 3, 4]) as tf.Tensor4D, 1, pad, 'NHWC', dilation),
+        `dilated conv ${dilation} ${pad}`, 1e-5, 1e-5);
+    });
+  }
+});
+
 describe('second-order gradients (the WGAN-GP penalty) through conv and dense layers', () => {
   /** ‖∇ₓ Σ f(x)‖² for f = dense ∘ leakyRelu ∘ conv ∘ leakyRelu ∘ conv; its gradient in the weights. */
   function penaltyGradient(activation: (t: tf.Tensor) => tf.Tensor) {
