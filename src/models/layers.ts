@@ -188,6 +188,34 @@ export class Sequential implements Layer {
     return Object.values(this.params);
   }
 
+  /** Everything a checkpoint must hold: the parameters and batch norms' running statistics. */
+  state(): Map<string, tf.Variable> {
+    const state = new Map(Object.entries(this.params));
+    this.layers.forEach((layer, i) => {
+      if (layer instanceof BatchNorm) {
+        state.set(`${i}.runningMean`, layer.runningMean);
+        state.set(`${i}.runningVar`, layer.runningVar);
+      }
+    });
+    return state;
+  }
+
+  /** Loads values saved from `state()`; names and shapes must match exactly. */
+  loadState(arrays: Map<string, { shape: number[]; values: Float32Array }>, source: string): void {
+    const state = this.state();
+    for (const name of arrays.keys()) {
+      if (!state.has(name)) throw new Error(`${source}: holds '${name}', which this network does not have`);
+    }
+    for (const [name, variable] of state) {
+      const saved = arrays.get(name);
+      if (!saved) throw new Error(`${source}: has no '${name}'`);
+      if (saved.shape.join() !== variable.shape.join()) {
+        throw new Error(`${source}: '${name}' has shape [${saved.shape}], the network expects [${variable.shape}]`);
+      }
+      variable.assign(tf.tensor(saved.values, saved.shape));
+    }
+  }
+
   dispose(): void {
     for (const layer of this.layers) {
       for (const v of Object.values(layer.params)) v.dispose();
