@@ -1,0 +1,72 @@
+/** The visual hyperplane task's data and scoring. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Rng } from '../src/engine/random.js';
+import { loadMnist } from '../src/data/mnist.js';
+import {
+  combinationKey, drawExamples, hyperplaneCombinations, indexByDigit, scoreHyperplane, splitCombinations, sumBaselines,
+} from '../src/tasks/hyperplane.js';
+
+const binomial = (n: number, k: number): number => (k < 0 || k > n ? 0 : k === 0 ? 1 : (binomial(n - 1, k - 1) * n) / k);
+
+test('5,631 distinct ordered combinations, the inclusion–exclusion count of 5 digits summing to 25', () => {
+  const all = hyperplaneCombinations();
+  // Solutions of d1+…+d5 = 25 with 0 ≤ dᵢ ≤ 9: Σₖ (−1)ᵏ C(5,k) C(25 − 10k + 4, 4).
+  const expected = [0, 1, 2].reduce((s, k) => s + (-1) ** k * binomial(5, k) * binomial(29 - 10 * k, 4), 0);
+  assert.equal(expected, 5631);
+  assert.equal(all.length, expected);
+  assert.ok(all.every((c) => c.length === 5 && c.reduce((a, b) => a + b, 0) === 25 && c.every((d) => d >= 0 && d <= 9)));
+  assert.equal(new Set(all.map(combinationKey)).size, all.length);
+});
+
+test('the seeded split gives 4,504 training and 1,127 held-out combinations, disjoint and reproducible', () => {
+  const split = splitCombinations(0);
+  assert.equal(split.train.length, 4504);
+  assert.equal(split.heldOut.length, 1127);
+  const train = new Set(split.train.map(combinationKey));
+  assert.ok(split.heldOut.every((c) => !train.has(combinationKey(c))));
+  assert.deepEqual(splitCombinations(0), split);
+  assert.notDeepEqual(splitCombinations(1).heldOut, split.heldOut);
+});
+
+test('baselines: 5.63% for uniform digits, 6.36% for digits from the constraint marginal', () => {
+  const { uniform, marginal, marginalDistribution } = sumBaselines();
+  assert.equal(uniform, 0.05631);
+  assert.ok(Math.abs(marginal - 0.0636) < 5e-5, `marginal baseline ${marginal}`);
+  assert.ok(Math.abs(marginalDistribution.reduce((a, b) => a + b, 0) - 1) < 1e-12);
+  const mean = marginalDistribution.reduce((s, p, d) => s + p * d, 0);
+  assert.ok(Math.abs(mean - 5) < 1e-12, 'every position averages 25 / 5');
+});
+
+test('scores: sum rates, moments, histogram and recall on hand-made labels', () => {
+  const split = splitCombinations(0);
+  const [a, b] = [split.train[0]!, split.heldOut[0]!];
+  const labels = Uint8Array.from([...a, ...a, ...b, 0, 0, 0, 0, 0, 5, 5, 5, 5, 6]);
+  const scores = scoreHyperplane(labels, split);
+  assert.equal(scores.samples, 5);
+  assert.equal(scores.pSum25, 3 / 5);
+  assert.equal(scores.pSumWithin1, 4 / 5);
+  assert.equal(scores.sumMean, (25 * 3 + 0 + 26) / 5);
+  assert.ok(Math.abs(scores.sumSd - Math.sqrt((3 * 625 + 676) / 5 - scores.sumMean ** 2)) < 1e-12);
+  assert.equal(scores.sumHistogram[25], 3);
+  assert.equal(scores.uniqueValidCombinations, 2);
+  assert.equal(scores.recallTrain, 1 / 4504);
+  assert.equal(scores.recallHeldOut, 1 / 1127);
+  assert.throws(() => scoreHyperplane(new Uint8Array(7), split), /not a positive multiple of 5/);
+});
+
+test('examples are made of MNIST images of the right digits, from the split the combination belongs to', () => {
+  const set = loadMnist('test');
+  const byDigit = indexByDigit(set);
+  const { heldOut } = splitCombinations(0);
+  const { pixels, combinations } = drawExamples(heldOut, set, byDigit, 3, new Rng(4));
+  const heldOutKeys = new Set(heldOut.map(combinationKey));
+  combinations.forEach((combination, e) => {
+    assert.ok(heldOutKeys.has(combinationKey(combination)));
+    combination.forEach((digit, slot) => {
+      const block = pixels.subarray((e * 5 + slot) * 784, (e * 5 + slot + 1) * 784);
+      const match = Array.from(byDigit[digit]!).some((i) => set.images.subarray(i * 784, (i + 1) * 784).every((v, j) => v === block[j]));
+      assert.ok(match, `example ${e} slot ${slot} is not an MNIST test image of a ${digit}`);
+    });
+  });
+});
