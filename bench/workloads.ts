@@ -4,7 +4,7 @@
  */
 import { Rng, tf } from '../src/engine/index.js';
 import { dcganDiscriminator, dcganGenerator, mlpDiscriminator, mlpGenerator } from '../src/models/gan.js';
-import { adversarialStep, type AdversarialCriterion } from '../src/train/adversarial.js';
+import { defaultSettings, makeObjective, type CriterionName } from '../src/train/objectives.js';
 import type { Sequential } from '../src/models/layers.js';
 
 export const WORKLOADS = ['mlp', 'dcgan', 'dcgan-gp'] as const;
@@ -22,14 +22,14 @@ export function buildWorkload(workload: Workload, seed = 0, batch = 64): BuiltWo
   const conv = workload !== 'mlp';
   const G: Sequential = conv ? dcganGenerator(rng.fork('G')) : mlpGenerator(rng.fork('G'));
   const D: Sequential = conv ? dcganDiscriminator(rng.fork('D')) : mlpDiscriminator(rng.fork('D'));
-  const criterion: AdversarialCriterion = workload === 'dcgan-gp' ? 'wgan-gp' : 'gan';
+  const criterion: CriterionName = workload === 'dcgan-gp' ? 'wgan-gp' : 'gan';
   const real = tf.tensor(rng.fork('data').uniforms(batch * 784, -1, 1), conv ? [batch, 28, 28, 1] : [batch, 784]);
-  const step = adversarialStep({ generator: G, discriminator: D, latent: 100 }, criterion, rng.fork('train'));
+  // The benchmark's step is one critic update and one generator update, for every workload.
+  const objective = makeObjective(criterion, { generator: G, critic: D, latent: 100 }, { ...defaultSettings(criterion), criticSteps: 1 });
+  const trainRng = rng.fork('train');
   return {
     step: () => {
-      const { discriminator, generator } = step(real);
-      discriminator.dispose();
-      generator.dispose();
+      objective.step(() => tf.clone(real), trainRng);
     },
     flopsPerStep: () => 4 * G.flops(batch) + (criterion === 'wgan-gp' ? 14 : 8) * D.flops(batch),
     dispose: () => {

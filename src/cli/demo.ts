@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { initEngine, Rng, tf, type TierRequest } from '../engine/index.js';
 import { loadMnist, mnistBatch } from '../data/mnist.js';
 import { mlpDiscriminator, mlpGenerator } from '../models/gan.js';
-import { adversarialStep } from '../train/adversarial.js';
+import { defaultSettings, makeObjective } from '../train/objectives.js';
 import { writeImageGrid } from '../report/png.js';
 import { progress } from './progress.js';
 
@@ -32,7 +32,8 @@ export async function runDemo({ seconds, out, seed, tier, batch }: DemoOptions):
   const latent = 100;
   const G = mlpGenerator(rng.fork('G'), latent);
   const D = mlpDiscriminator(rng.fork('D'));
-  const step = adversarialStep({ generator: G, discriminator: D, latent }, 'gan', rng.fork('train'));
+  const objective = makeObjective('gan', { generator: G, critic: D, latent }, defaultSettings('gan'));
+  const trainRng = rng.fork('train');
   const dataRng = rng.fork('data');
   const fixedNoise = tf.tensor2d(rng.fork('samples').normals(64 * latent), [64, latent]);
 
@@ -47,11 +48,10 @@ export async function runDemo({ seconds, out, seed, tier, batch }: DemoOptions):
       order = dataRng.permutation(mnist.count);
       cursor = 0;
     }
-    const real = tf.tensor2d(mnistBatch(mnist, order.subarray(cursor, cursor + batch)), [batch, 784]);
+    const indices = order.subarray(cursor, cursor + batch);
     cursor += batch;
-    const result = step(real);
-    losses = { discriminator: result.discriminator.dataSync()[0]!, generator: result.generator.dataSync()[0]! };
-    tf.dispose([real, result.discriminator, result.generator]);
+    const metrics = objective.step(() => tf.tensor2d(mnistBatch(mnist, indices), [batch, 784]), trainRng);
+    losses = { discriminator: metrics.critic_loss!, generator: metrics.generator_loss! };
     steps++;
     const elapsed = (performance.now() - start) / 1000;
     if (!Number.isFinite(losses.discriminator) || !Number.isFinite(losses.generator)) {

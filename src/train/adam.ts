@@ -19,12 +19,13 @@ export interface AdamSettings {
 
 export class Adam {
   readonly epsilon: number;
-  private t = 0;
-  private readonly moments: Array<{ m: tf.Variable; v: tf.Variable }>;
+  /** Updates applied so far (the t of the bias corrections); part of a checkpoint. */
+  t = 0;
+  private readonly slots: Array<{ m: tf.Variable; v: tf.Variable }>;
 
   constructor(readonly variables: tf.Variable[], readonly settings: AdamSettings) {
     this.epsilon = settings.epsilon ?? 1e-8;
-    this.moments = variables.map((p) => ({
+    this.slots = variables.map((p) => ({
       m: tf.variable(tf.zerosLike(p), false),
       v: tf.variable(tf.zerosLike(p), false),
     }));
@@ -41,7 +42,7 @@ export class Adam {
     const inverseSqrtBiasCorrection2 = 1 / Math.sqrt(1 - beta2 ** this.t);
     const fused = tf.getKernel(ADAM_KERNEL, tf.getBackend()) !== undefined;
     this.variables.forEach((param, i) => {
-      const { m, v } = this.moments[i]!;
+      const { m, v } = this.slots[i]!;
       const grad = grads[i]!;
       tf.tidy(() => {
         let next: tf.Tensor[];
@@ -61,7 +62,17 @@ export class Adam {
     });
   }
 
+  /** The moment estimates by variable index, for checkpoints (`t` goes with them). */
+  moments(): Map<string, tf.Variable> {
+    const out = new Map<string, tf.Variable>();
+    this.slots.forEach(({ m, v }, i) => {
+      out.set(`${i}.m`, m);
+      out.set(`${i}.v`, v);
+    });
+    return out;
+  }
+
   dispose(): void {
-    for (const { m, v } of this.moments) tf.dispose([m, v]);
+    for (const { m, v } of this.slots) tf.dispose([m, v]);
   }
 }

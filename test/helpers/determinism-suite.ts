@@ -3,20 +3,20 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng, tf } from '../../src/engine/index.js';
 import { dcganDiscriminator, dcganGenerator, mlpDiscriminator, mlpGenerator } from '../../src/models/gan.js';
-import { adversarialStep, type AdversarialCriterion } from '../../src/train/adversarial.js';
+import { defaultSettings, makeObjective, type CriterionName } from '../../src/train/objectives.js';
 
 /** Builds the networks from `seed`, trains `steps` steps, returns every weight value. */
-function train(seed: number, conv: boolean, criterion: AdversarialCriterion, steps: number): Float32Array[] {
+function train(seed: number, conv: boolean, criterion: CriterionName, steps: number): Float32Array[] {
   const rng = new Rng(seed);
   const G = conv ? dcganGenerator(rng.fork('G')) : mlpGenerator(rng.fork('G'));
   const D = conv ? dcganDiscriminator(rng.fork('D')) : mlpDiscriminator(rng.fork('D'));
   const batch = 8;
   const real = tf.tensor(rng.fork('data').uniforms(batch * 784, -1, 1), conv ? [batch, 28, 28, 1] : [batch, 784]);
-  const step = adversarialStep({ generator: G, discriminator: D, latent: 100 }, criterion, rng.fork('train'));
+  const objective = makeObjective(criterion, { generator: G, critic: D, latent: 100 }, { ...defaultSettings(criterion), criticSteps: 2 });
+  const trainRng = rng.fork('train');
   for (let i = 0; i < steps; i++) {
-    const losses = step(real);
-    assert.ok(Number.isFinite(losses.discriminator.dataSync()[0]) && Number.isFinite(losses.generator.dataSync()[0]));
-    tf.dispose([losses.discriminator, losses.generator]);
+    const metrics = objective.step(() => tf.clone(real), trainRng);
+    assert.ok(Object.values(metrics).every(Number.isFinite), JSON.stringify(metrics));
   }
   const weights = [...G.variables, ...D.variables].map((v) => v.dataSync().slice() as Float32Array);
   G.dispose();

@@ -1,0 +1,224 @@
+/**
+ * Training objectives: how one training iteration updates the networks, per criterion. The loop
+ * around them (src/train/trainer.ts) is the same for all.
+ *
+ *   adversarial (gan, gan-minimax, gan-ml, wgan-gp, wgan-gp-one-sided):
+ *       `criticSteps` critic updates on the criterion's critic loss, then one generator update
+ *   nonparametric (mmd, sinkhorn): one generator update on the divergence between a data batch
+ *       and a generated batch, in pixel space
+ *   vae: one joint encoder/decoder update on −ELBO; the generator is the decoder
+ *
+ * All randomness (noise, penalty interpolates, reparameterization) comes from the `rng` given to
+ * each step, so a run is a function of its seed and step count (and resumes exactly).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Rng } from '../engine/random.js';
+import {
+  ganDiscriminatorLoss, maximumLikelihoodGeneratorLoss, minimaxGeneratorLoss, nonSaturatingGeneratorLoss,
+} from '../criteria/gan.js';
+import { gradientPenalty, wassersteinCriticLoss, wassersteinGeneratorLoss } from '../criteria/wasserstein.js';
+import { mmd2 } from '../criteria/mmd.js';
+import { sinkhornDivergence } from '../criteria/sinkhorn.js';
+import { gaussianElbo } from '../criteria/elbo.js';
+import type { Sequential } from '../models/layers.js';
+import { Adam, type AdamSettings } from './adam.js';
+
+export const CRITERIA = ['gan', 'gan-minimax', 'gan-ml', 'wgan-gp', 'wgan-gp-one-sided', 'mmd', 'sinkhorn', 'vae'] as const;
+export type CriterionName = (typeof CRITERIA)[number];
+
+const ADVERSARIAL = ['gan', 'gan-minimax', 'gan-ml', 'wgan-gp', 'wgan-gp-one-sided'] as const;
+type AdversarialCriterion = (typeof ADVERSARIAL)[number];
+const isAdversarial = (c: CriterionName): c is AdversarialCriterion => (ADVERSARIAL as readonly string[]).includes(c);
+
+export interface Networks {
+  generator: Sequential;
+  latent: number;
+  /** The discriminator / critic (adversarial criteria). */
+  critic?: Sequential;
+  /** Maps data to [mean, log-variance] of q(z|x), 2·latent outputs (vae). */
+  encoder?: Sequential;
+}
+
+export interface ObjectiveSettings {
+  adam: AdamSettings;
+  /** Critic updates per generator update (adversarial criteria). */
+  criticSteps: number;
+  /** λ of the WGAN-GP penalty. */
+  penaltyWeight: number;
+  /** Gaussian kernel bandwidths σ for mmd, in pixel-space distance units. */
+  mmdBandwidths: number[];
+  /** Sinkhorn blur (ε = blur²), pixel-space distance units. */
+  sinkhornBlur: number;
+  /** The VAE decoder's fixed standard deviation. */
+  vaeSigma: number;
+}
+
+/** Per criterion: DCGAN's Adam for GANs; [H17]'s settings for WGAN-GP (λ = 10, 5 critic steps). */
+export function defaultSettings(criterion: CriterionName): ObjectiveSettings {
+  const wgan = criterion.startsWith('wgan-gp');
+  return {
+    adam: wgan ? { learningRate: 1e-4, beta1: 0.5, beta2: 0.9 } : { learningRate: 2e-4, beta1: 0.5, beta2: 0.999 },
+    criticSteps: wgan ? 5 : 1,
+    penaltyWeight: 10,
+    mmdBandwidths: [2, 5, 10, 20, 40],
+    sinkhornBlur: 1,
+    vaeSigma: 0.3,
+  };
+}
+
+export interface Objective {
+  readonly criterion: CriterionName;
+  /** One iteration; `nextBatch` yields a new data tensor per call, which the step disposes. Returns scalar metrics. */
+  step(nextBatch: () => tf.Tensor, rng: Rng): Record<string, number>;
+  /** The networks' state and the optimizers' moments: what a checkpoint must hold. */
+  state(): Map<string, tf.Variable>;
+  /** The optimizers' step counters, the rest of what a resume needs. */
+  counters: Record<string, number>;
+}
+
+const flat = (x: tf.Tensor) => tf.reshape(x, [x.shape[0]!, -1]) as tf.Tensor2D;
+const gradsOf = (variables: tf.Variable[], grads: tf.NamedTensorMap) => variables.map((v) => grads[v.name]!);
+
+function generatorLoss(criterion: AdversarialCriterion, fakeScores: tf.Tensor): tf.Scalar {
+  switch (criterion) {
+    case 'gan': return nonSaturatingGeneratorLoss(fakeScores);
+    case 'gan-minimax': return minimaxGeneratorLoss(fakeScores);
+    case 'gan-ml': return maximumLikelihoodGeneratorLoss(fakeScores);
+    case 'wgan-gp':
+    case 'wgan-gp-one-sided': return wassersteinGeneratorLoss(fakeScores);
+  }
+}
+
+function needNetwork<T>(network: T | undefined, criterion: string, name: string): T {
+  if (!network) throw new Error(`criterion '${criterion}' needs a ${name} network, and this task provides none`);
+  return network;
+}
+
+/** Named variables under prefixes: 'generator/0.weight', 'generator.adam/0.m', … */
+function collectState(networks: Record<string, Sequential>, optimizers: Record<string, Adam>): Map<string, tf.Variable> {
+  const state = new Map<string, tf.Variable>();
+  for (const [prefix, network] of Object.entries(networks)) {
+    for (const [name, v] of network.state()) state.set(`${prefix}/${name}`, v);
+  }
+  for (const [prefix, adam] of Object.entries(optimizers)) {
+    for (const [name, v] of adam.moments()) state.set(`${prefix}.adam/${name}`, v);
+  }
+  return state;
+}
+
+/** The optimizers' step counters as a live record (assigning to it restores them). */
+function counters(optimizers: Record<string, Adam>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [name, adam] of Object.entries(optimizers)) {
+    Object.defineProperty(out, name, { enumerable: true, get: () => adam.t, set: (t: number) => { adam.t = t; } });
+  }
+  return out;
+}
+
+export function makeObjective(criterion: CriterionName, networks: Networks, settings: ObjectiveSettings): Objective {
+  const G = networks.generator;
+  const noise = (batch: number, rng: Rng) => tf.tensor2d(rng.normals(batch * networks.latent), [batch, networks.latent]);
+  const gAdam = new Adam(G.variables, settings.adam);
+
+  if (isAdversarial(criterion)) {
+    const D = needNetwork(networks.critic, criterion, 'critic');
+    const dAdam = new Adam(D.variables, settings.adam);
+    const wasserstein = criterion.startsWith('wgan-gp');
+    const criticLoss = (real: tf.Tensor, fake: tf.Tensor, rng: Rng): tf.Scalar => {
+      const realScores = D.apply(real, true);
+      const fakeScores = D.apply(fake, true);
+      if (!wasserstein) return ganDiscriminatorLoss(realScores, fakeScores);
+      const penalty = gradientPenalty((x) => D.apply(x, true), real, fake, {
+        oneSided: criterion === 'wgan-gp-one-sided',
+        seed: rng.int(2 ** 31),
+      });
+      return tf.add(wassersteinCriticLoss(realScores, fakeScores), tf.mul(penalty, settings.penaltyWeight));
+    };
+    return {
+      criterion,
+      step(nextBatch, rng) {
+        let critic = 0;
+        let batch = 0;
+        for (let i = 0; i < settings.criticSteps; i++) {
+          const real = nextBatch();
+          batch = real.shape[0]!;
+          const loss = tf.tidy(() => {
+            const fake = G.apply(noise(batch, rng), true);
+            const { value, grads } = tf.variableGrads(() => criticLoss(real, fake, rng), D.variables);
+            dAdam.step(gradsOf(D.variables, grads));
+            return value;
+          });
+          critic = loss.dataSync()[0]!;
+          tf.dispose([loss, real]);
+        }
+        const loss = tf.tidy(() => {
+          const z = noise(batch, rng);
+          const { value, grads } = tf.variableGrads(() => generatorLoss(criterion, D.apply(G.apply(z, true), true)), G.variables);
+          gAdam.step(gradsOf(G.variables, grads));
+          return value;
+        });
+        const generator = loss.dataSync()[0]!;
+        loss.dispose();
+        return { critic_loss: critic, generator_loss: generator };
+      },
+      state: () => collectState({ generator: G, critic: D }, { generator: gAdam, critic: dAdam }),
+      counters: counters({ generator: gAdam, critic: dAdam }),
+    };
+  }
+
+  if (criterion === 'vae') {
+    const E = needNetwork(networks.encoder, criterion, 'encoder');
+    const variables = [...E.variables, ...G.variables];
+    const adam = new Adam(variables, settings.adam);
+    const latent = networks.latent;
+    return {
+      criterion,
+      step(nextBatch, rng) {
+        const real = nextBatch();
+        const batch = real.shape[0]!;
+        const loss = tf.tidy(() => {
+          const epsilon = noise(batch, rng);
+          const { value, grads } = tf.variableGrads(() => {
+            const code = E.apply(real, true);
+            const mean = tf.slice(code, [0, 0], [batch, latent]) as tf.Tensor2D;
+            const logVariance = tf.slice(code, [0, latent], [batch, latent]) as tf.Tensor2D;
+            const z = tf.add(mean, tf.mul(tf.exp(tf.mul(logVariance, 0.5)), epsilon));
+            const reconstruction = G.apply(z, true);
+            return tf.neg(gaussianElbo({ x: real, reconstruction, mean, logVariance, sigma: settings.vaeSigma })) as tf.Scalar;
+          }, variables);
+          adam.step(gradsOf(variables, grads));
+          return value;
+        });
+        const negativeElbo = loss.dataSync()[0]!;
+        tf.dispose([loss, real]);
+        return { negative_elbo: negativeElbo };
+      },
+      state: () => collectState({ encoder: E, generator: G }, { vae: adam }),
+      counters: counters({ vae: adam }),
+    };
+  }
+
+  // Nonparametric: the generator alone minimizes a divergence between batches.
+  const divergence = (real: tf.Tensor2D, fake: tf.Tensor2D): tf.Scalar =>
+    criterion === 'mmd'
+      ? mmd2(real, fake, { bandwidths: settings.mmdBandwidths, estimator: 'unbiased' })
+      : sinkhornDivergence(real, fake, { blur: settings.sinkhornBlur });
+  return {
+    criterion,
+    step(nextBatch, rng) {
+      const real = nextBatch();
+      const batch = real.shape[0]!;
+      const loss = tf.tidy(() => {
+        const z = noise(batch, rng);
+        const { value, grads } = tf.variableGrads(() => divergence(flat(real), flat(G.apply(z, true))), G.variables);
+        gAdam.step(gradsOf(G.variables, grads));
+        return value;
+      });
+      const value = loss.dataSync()[0]!;
+      tf.dispose([loss, real]);
+      return { [criterion === 'mmd' ? 'mmd2' : 'sinkhorn']: value };
+    },
+    state: () => collectState({ generator: G }, { generator: gAdam }),
+    counters: counters({ generator: gAdam }),
+  };
+}
