@@ -68,6 +68,7 @@ export function defaultSettings(criterion: CriterionName): ObjectiveSettings {
 
 export interface Objective {
   readonly criterion: CriterionName;
+  readonly networks: Networks;
   /** One iteration; `nextBatch` yields a new data tensor per call, which the step disposes. Returns scalar metrics. */
   step(nextBatch: () => tf.Tensor, rng: Rng): Record<string, number>;
   /** The networks' state and the optimizers' moments: what a checkpoint must hold. */
@@ -136,6 +137,7 @@ export function makeObjective(criterion: CriterionName, networks: Networks, sett
     };
     return {
       criterion,
+      networks,
       step(nextBatch, rng) {
         let critic = 0;
         let batch = 0;
@@ -173,6 +175,7 @@ export function makeObjective(criterion: CriterionName, networks: Networks, sett
     const latent = networks.latent;
     return {
       criterion,
+      networks,
       step(nextBatch, rng) {
         const real = nextBatch();
         const batch = real.shape[0]!;
@@ -205,6 +208,7 @@ export function makeObjective(criterion: CriterionName, networks: Networks, sett
       : sinkhornDivergence(real, fake, { blur: settings.sinkhornBlur });
   return {
     criterion,
+    networks,
     step(nextBatch, rng) {
       const real = nextBatch();
       const batch = real.shape[0]!;

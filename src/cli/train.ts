@@ -1,0 +1,67 @@
+/** `discern train <task> --criterion <name>` and `discern eval hyperplane --run DIR`. */
+import { initEngine, type TierRequest } from '../engine/index.js';
+import { parseRunConfig, readConfigFile } from '../train/config.js';
+import { RunDirectory } from '../train/run_dir.js';
+import { trainRun } from '../train/trainer.js';
+import { evaluateHyperplaneRun } from '../tasks/evaluate.js';
+import { progress } from './progress.js';
+
+export interface TrainCommandOptions {
+  task?: string;
+  config?: string;
+  criterion?: string;
+  steps?: number;
+  batch?: number;
+  seed?: number;
+  out?: string;
+  resume: boolean;
+  tier: TierRequest;
+}
+
+export async function runTrain(options: TrainCommandOptions): Promise<void> {
+  const out = options.out ?? `runs/${options.task ?? 'run'}-${options.criterion ?? 'run'}`;
+  const dir = new RunDirectory(out);
+  // On --resume the run's own config is the base; flags may only extend the number of steps.
+  const base = options.resume && dir.hasRun() ? dir.readConfig() : options.config ? readConfigFile(options.config) : {};
+  const flags = Object.fromEntries(Object.entries({
+    task: options.task, criterion: options.criterion, steps: options.steps, batch: options.batch, seed: options.seed,
+  }).filter(([, v]) => v !== undefined));
+  if (options.resume && dir.hasRun()) {
+    const changed = Object.keys(flags).filter((k) => k !== 'steps' && flags[k] !== base[k]);
+    if (changed.length > 0) {
+      throw new Error(`--resume continues ${dir.path} as it was configured; ${changed.map((k) => `${k} (${JSON.stringify(base[k])} there, ${JSON.stringify(flags[k])} given)`).join(', ')} cannot change (only --steps can)`);
+    }
+  }
+  const config = parseRunConfig({ ...base, ...flags }, options.config ?? (options.resume ? dir.configPath : 'command line'));
+  const engine = await initEngine(options.tier);
+  console.error(`discern train: ${config.task} with ${config.criterion} for ${config.steps} steps on the ${engine.tier} tier → ${dir.path}`);
+  const bar = progress('training');
+  const start = performance.now();
+  let first: number | null = null;
+  const summary = await trainRun(config, dir, {
+    resume: options.resume,
+    notify: (m) => console.error(`discern train: ${m}`),
+    onStep: (step, metrics) => {
+      first ??= step - 1;
+      const rate = (step - first) / ((performance.now() - start) / 1000);
+      bar.update(step / config.steps, { step, 'steps/s': rate, ...metrics });
+    },
+  });
+  bar.stop();
+  console.log(`${summary.stoppedEarly ? 'stopped' : 'finished'} at step ${summary.steps} in ${summary.seconds.toFixed(1)} s; checkpoint ${summary.checkpoint}`);
+}
+
+export async function runEvalHyperplane({ run, samples, seed, json, tier }: { run: string; samples: number; seed: number; json: boolean; tier: TierRequest }): Promise<void> {
+  await initEngine(tier);
+  const result = evaluateHyperplaneRun(run, samples, seed, (m) => console.error(`discern eval: ${m}`));
+  if (json) {
+    console.log(JSON.stringify(result));
+    return;
+  }
+  const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+  console.log(`${result.run} (${result.criterion}, step ${result.step}, ${result.samples} samples)`);
+  console.log(`  P(sum = 25)          ${pct(result.pSum25)}   (uniform digits ${pct(result.baselines.uniform)}, constraint marginals ${pct(result.baselines.marginal)})`);
+  console.log(`  P(|sum − 25| ≤ 1)    ${pct(result.pSumWithin1)}`);
+  console.log(`  sum                  mean ${result.sumMean.toFixed(2)}, sd ${result.sumSd.toFixed(2)}`);
+  console.log(`  recall               train ${result.recallTrain.toFixed(3)}, held-out ${result.recallHeldOut.toFixed(3)}`);
+}

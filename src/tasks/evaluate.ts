@@ -1,0 +1,48 @@
+/**
+ * Evaluating a trained run from its run directory: the final checkpoint's generator, sampled
+ * with a fixed seed, scored by the task's metric.
+ */
+import { Rng, tf } from '../engine/index.js';
+import { RunDirectory, RunDirectoryError } from '../train/run_dir.js';
+import { parseRunConfig } from '../train/config.js';
+import { buildRun, restoreCheckpoint } from '../train/trainer.js';
+import { classifyDigits, loadDigitClassifier } from './classifier.js';
+import { scoreHyperplane, splitCombinations, sumBaselines, type HyperplaneScores } from './hyperplane.js';
+
+export interface HyperplaneEvaluation extends HyperplaneScores {
+  run: string;
+  step: number;
+  criterion: string;
+  baselines: { uniform: number; marginal: number };
+}
+
+/** Generates `samples` examples from the run's newest good checkpoint and scores them. */
+export function evaluateHyperplaneRun(runPath: string, samples = 10_000, seed = 0, notify: (m: string) => void = () => {}): HyperplaneEvaluation {
+  const dir = new RunDirectory(runPath);
+  if (!dir.hasRun()) throw new RunDirectoryError(`${dir.path} holds no run (no config.json)`);
+  const config = parseRunConfig(dir.readConfig(), dir.configPath);
+  if (config.task !== 'hyperplane') throw new RunDirectoryError(`${dir.path} trained task '${config.task}', not 'hyperplane'`);
+  const good = dir.latestGoodCheckpoint(notify);
+  if (!good) throw new RunDirectoryError(`${dir.path} has no usable checkpoint to evaluate`);
+  const { objective, task } = buildRun(config);
+  restoreCheckpoint(objective, good.checkpoint, good.path);
+  const generator = objective.networks.generator;
+  const { model: classifier } = loadDigitClassifier();
+  const rng = new Rng(`eval/${seed}`);
+  const labels = new Uint8Array(samples * 5);
+  const chunk = 500;
+  for (let start = 0; start < samples; start += chunk) {
+    const n = Math.min(chunk, samples - start);
+    const digits = tf.tidy(() => generator.apply(tf.tensor2d(rng.normals(n * task.latent), [n, task.latent]), false));
+    labels.set(classifyDigits(classifier, digits.dataSync() as Float32Array, n * 5), start * 5);
+    digits.dispose();
+  }
+  const { uniform, marginal } = sumBaselines();
+  return {
+    run: dir.path,
+    step: good.step,
+    criterion: config.criterion,
+    ...scoreHyperplane(labels, splitCombinations(0)),
+    baselines: { uniform, marginal },
+  };
+}

@@ -1,0 +1,101 @@
+/**
+ * Training tasks: the data, the networks for each criterion, and how to show samples. The trainer
+ * (src/train/trainer.ts) takes any of them.
+ *
+ *   mnist       28×28 digits, the benchmark's DCGAN networks (encoder: the critic with 2·latent outputs)
+ *   hyperplane  five digits summing to 25 ([H17]), src/models/hyperplane.ts
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Rng } from '../engine/random.js';
+import { loadMnist, mnistBatch } from '../data/mnist.js';
+import { dcganDiscriminator, dcganGenerator } from '../models/gan.js';
+import { Conv2d, Dense, flatten, leakyRelu, Sequential } from '../models/layers.js';
+import { hyperplaneCritic, hyperplaneEncoder, hyperplaneGenerator, HYPERPLANE_LATENT } from '../models/hyperplane.js';
+import type { CriterionName, Networks } from '../train/objectives.js';
+import type { ImageBatch } from '../report/png.js';
+import { drawExamples, indexByDigit, splitCombinations } from './hyperplane.js';
+
+export const TASKS = ['mnist', 'hyperplane'] as const;
+export type TaskName = (typeof TASKS)[number];
+
+export interface Task {
+  name: TaskName;
+  latent: number;
+  networks(criterion: CriterionName, rng: Rng): Networks;
+  /** A batch of training data drawn with `rng` (with replacement across steps). */
+  batch(size: number, rng: Rng): tf.Tensor;
+  /** Generator outputs as images for a sample grid (one image per example). */
+  toImages(x: tf.Tensor): ImageBatch;
+}
+
+/** The DCGAN critic's architecture with 2·latent outputs (mean, log-variance of q(z|x)). */
+function mnistEncoder(rng: Rng, latent: number): Sequential {
+  return new Sequential([
+    new Conv2d(1, 64, 4, 2, rng), leakyRelu(0.2),
+    new Conv2d(64, 128, 4, 2, rng), leakyRelu(0.2),
+    flatten(), new Dense(7 * 7 * 128, 2 * latent, rng),
+  ]);
+}
+
+function mnistTask(): Task {
+  const latent = 100;
+  return {
+    name: 'mnist',
+    latent,
+    networks: (criterion, rng) => ({
+      generator: dcganGenerator(rng.fork('generator'), latent),
+      critic: criterion === 'vae' ? undefined : dcganDiscriminator(rng.fork('critic')),
+      encoder: criterion === 'vae' ? mnistEncoder(rng.fork('encoder'), latent) : undefined,
+      latent,
+    }),
+    batch(size, rng) {
+      const train = loadMnist('train');
+      const indices = Array.from({ length: size }, () => rng.int(train.count));
+      return tf.tensor4d(mnistBatch(train, indices), [size, 28, 28, 1]);
+    },
+    toImages: (x) => ({ pixels: x.dataSync() as Float32Array, count: x.shape[0]!, height: 28, width: 28 }),
+  };
+}
+
+function hyperplaneTask(): Task {
+  const split = splitCombinations(0);
+  let byDigit: Int32Array[] | null = null;
+  return {
+    name: 'hyperplane',
+    latent: HYPERPLANE_LATENT,
+    networks: (criterion, rng) => ({
+      generator: hyperplaneGenerator(rng.fork('generator')),
+      critic: criterion === 'vae' ? undefined : hyperplaneCritic(rng.fork('critic')),
+      encoder: criterion === 'vae' ? hyperplaneEncoder(rng.fork('encoder')) : undefined,
+      latent: HYPERPLANE_LATENT,
+    }),
+    batch(size, rng) {
+      const train = loadMnist('train');
+      byDigit ??= indexByDigit(train);
+      const { pixels } = drawExamples(split.train, train, byDigit, size, rng);
+      return tf.tensor4d(pixels, [size, 5, 28, 28]);
+    },
+    /** [N, 5, 28, 28] → N images of 28 × 140, the digits side by side. */
+    toImages(x) {
+      const n = x.shape[0]!;
+      const values = x.dataSync();
+      const pixels = new Float32Array(n * 28 * 140);
+      for (let e = 0; e < n; e++) {
+        for (let slot = 0; slot < 5; slot++) {
+          for (let row = 0; row < 28; row++) {
+            const from = ((e * 5 + slot) * 28 + row) * 28;
+            pixels.set(values.subarray(from, from + 28), (e * 28 + row) * 140 + slot * 28);
+          }
+        }
+      }
+      return { pixels, count: n, height: 28, width: 140 };
+    },
+  };
+}
+
+export function getTask(name: TaskName): Task {
+  switch (name) {
+    case 'mnist': return mnistTask();
+    case 'hyperplane': return hyperplaneTask();
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * Run configuration: a JSON or YAML file and/or command-line flags, validated by a schema. Every
+ * error names the key, the bad value and what is allowed; unknown keys are errors.
+ */
+import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { TASKS } from '../tasks/index.js';
+import { CRITERIA, defaultSettings, type CriterionName, type ObjectiveSettings } from './objectives.js';
+
+const positiveInt = z.number().int().positive();
+
+export const RunConfigSchema = z.strictObject({
+  task: z.enum(TASKS),
+  criterion: z.enum(CRITERIA),
+  steps: positiveInt,
+  batch: positiveInt.default(64),
+  seed: z.number().int().default(0),
+  /** Critic updates per generator update; default per criterion (5 for WGAN-GP, else 1). */
+  criticSteps: positiveInt.optional(),
+  adam: z.strictObject({
+    learningRate: z.number().positive(),
+    beta1: z.number().min(0).lt(1),
+    beta2: z.number().min(0).lt(1),
+  }).partial().optional(),
+  penaltyWeight: z.number().nonnegative().optional(),
+  mmdBandwidths: z.array(z.number().positive()).min(1).optional(),
+  sinkhornBlur: z.number().positive().optional(),
+  vaeSigma: z.number().positive().optional(),
+  logEvery: positiveInt.default(10),
+  sampleEvery: positiveInt.default(500),
+  checkpointEvery: positiveInt.default(200),
+});
+
+export type RunConfig = z.infer<typeof RunConfigSchema>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {
+  const key = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
+  const value = issue.path.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined), input);
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${issue.path.concat(k).join('.')}'`).join(', ')}; allowed: ${allowedKeys(issue.path)}`;
+    case 'invalid_value':
+      return `key '${key}': ${JSON.stringify(value)} is not allowed; use one of ${issue.values.map(String).join(', ')}`;
+    case 'invalid_type':
+      return value === undefined
+        ? `key '${key}' is required (${issue.expected})`
+        : `key '${key}': ${JSON.stringify(value)} is not a ${issue.expected}`;
+    default:
+      return `key '${key}': ${JSON.stringify(value)}: ${issue.message}`;
+  }
+}
+
+function allowedKeys(path: PropertyKey[]): string {
+  const shape = path.length === 0 ? RunConfigSchema.shape : path[0] === 'adam' ? { learningRate: 0, beta1: 0, beta2: 0 } : {};
+  return Object.keys(shape).join(', ');
+}
+
+/** Validates a parsed config; `source` names where it came from in errors. */
+export function parseRunConfig(input: unknown, source: string): RunConfig {
+  const result = RunConfigSchema.safeParse(input);
+  if (result.success) return result.data;
+  throw new ConfigError(`${source}: ${result.error.issues.map((i) => describeIssue(i, input)).join('; ')}`);
+}
+
+/** Reads a .json, .yaml or .yml file into a plain object (validation is parseRunConfig's). */
+export function readConfigFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`${path}: cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+  const extension = extname(path).toLowerCase();
+  let parsed: unknown;
+  try {
+    parsed = extension === '.json' ? JSON.parse(text) : parseYaml(text);
+  } catch (error) {
+    throw new ConfigError(`${path}: not valid ${extension === '.json' ? 'JSON' : 'YAML'}: ${(error as Error).message.split('\n')[0]}`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new ConfigError(`${path}: must hold a mapping of keys to values (task, criterion, steps, …)`);
+  }
+  return parsed as Record<string, unknown>;
+}
+
+/** The objective's settings: the criterion's defaults with the config's overrides. */
+export function objectiveSettings(config: RunConfig): ObjectiveSettings {
+  const defaults = defaultSettings(config.criterion as CriterionName);
+  return {
+    adam: { ...defaults.adam, ...config.adam },
+    criticSteps: config.criticSteps ?? defaults.criticSteps,
+    penaltyWeight: config.penaltyWeight ?? defaults.penaltyWeight,
+    mmdBandwidths: config.mmdBandwidths ?? defaults.mmdBandwidths,
+    sinkhornBlur: config.sinkhornBlur ?? defaults.sinkhornBlur,
+    vaeSigma: config.vaeSigma ?? defaults.vaeSigma,
+  };
+}

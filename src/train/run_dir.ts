@@ -1,0 +1,150 @@
+/**
+ * A run directory: config.json, metrics.jsonl, checkpoints/step-NNNNNNN.ckpt (the newest few),
+ * samples/step-NNNNNNN.png, summary.json, and a lock file while a process trains in it.
+ */
+import {
+  appendFileSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync,
+  writeFileSync, writeSync,
+} from 'node:fs';
+import { join, resolve } from 'node:path';
+import { CheckpointError, loadCheckpoint, saveCheckpoint, type Checkpoint } from './checkpoint.js';
+
+export class RunDirectoryError extends Error {
+  override name = 'RunDirectoryError';
+}
+
+const KEEP_CHECKPOINTS = 3;
+const checkpointName = (step: number) => `step-${String(step).padStart(7, '0')}.ckpt`;
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export class RunDirectory {
+  readonly path: string;
+  private locked = false;
+
+  constructor(path: string) {
+    this.path = resolve(path);
+  }
+
+  get configPath(): string { return join(this.path, 'config.json'); }
+  get metricsPath(): string { return join(this.path, 'metrics.jsonl'); }
+  get checkpointsPath(): string { return join(this.path, 'checkpoints'); }
+  get samplesPath(): string { return join(this.path, 'samples'); }
+  get lockPath(): string { return join(this.path, 'lock'); }
+
+  /** Creates the directory (checking it is writable) and takes the lock; a live owner means refusal. */
+  acquire(): void {
+    try {
+      mkdirSync(this.checkpointsPath, { recursive: true });
+      mkdirSync(this.samplesPath, { recursive: true });
+    } catch (error) {
+      throw new RunDirectoryError(`${this.path}: cannot create the run directory (${(error as NodeJS.ErrnoException).code}); choose a writable --out`);
+    }
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        const fd = openSync(this.lockPath, 'wx');
+        writeSync(fd, `${process.pid}\n`);
+        closeSync(fd);
+        this.locked = true;
+        return;
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code !== 'EEXIST') {
+          throw new RunDirectoryError(`${this.path}: cannot write the lock file (${code}); choose a writable --out`);
+        }
+        const owner = Number(readFileSync(this.lockPath, 'utf8').trim());
+        if (Number.isInteger(owner) && owner > 0 && isAlive(owner)) {
+          throw new RunDirectoryError(`${this.path}: another discern process (pid ${owner}) is training in this run directory; wait for it or use another --out`);
+        }
+        rmSync(this.lockPath, { force: true }); // left by a process that died: take it over
+      }
+    }
+    throw new RunDirectoryError(`${this.path}: could not take the lock`);
+  }
+
+  release(): void {
+    if (this.locked) rmSync(this.lockPath, { force: true });
+    this.locked = false;
+  }
+
+  hasRun(): boolean {
+    return existsSync(this.configPath);
+  }
+
+  writeJson(name: string, value: unknown): void {
+    const path = join(this.path, name);
+    const temporary = `${path}.tmp-${process.pid}`;
+    writeFileSync(temporary, JSON.stringify(value, null, 2) + '\n');
+    renameSync(temporary, path);
+  }
+
+  readConfig(): Record<string, unknown> {
+    try {
+      return JSON.parse(readFileSync(this.configPath, 'utf8')) as Record<string, unknown>;
+    } catch (error) {
+      throw new RunDirectoryError(`${this.configPath}: unreadable (${(error as Error).message}); the run cannot be resumed`);
+    }
+  }
+
+  appendMetrics(record: Record<string, unknown>): void {
+    appendFileSync(this.metricsPath, JSON.stringify(record) + '\n');
+  }
+
+  /** Keeps only metric lines up to `step`, so a resumed run's log matches an uninterrupted one. */
+  truncateMetrics(step: number): void {
+    if (!existsSync(this.metricsPath)) return;
+    const kept = readFileSync(this.metricsPath, 'utf8').split('\n').filter((line) => {
+      if (!line.trim()) return false;
+      try {
+        return (JSON.parse(line) as { step: number }).step <= step;
+      } catch {
+        return false; // a line cut off by the kill
+      }
+    });
+    writeFileSync(this.metricsPath, kept.map((l) => l + '\n').join(''));
+  }
+
+  saveCheckpoint(step: number, checkpoint: Checkpoint): string {
+    const path = join(this.checkpointsPath, checkpointName(step));
+    saveCheckpoint(path, checkpoint);
+    const all = this.checkpointSteps();
+    for (const old of all.slice(0, Math.max(0, all.length - KEEP_CHECKPOINTS))) {
+      rmSync(join(this.checkpointsPath, checkpointName(old)), { force: true });
+    }
+    return path;
+  }
+
+  checkpointSteps(): number[] {
+    if (!existsSync(this.checkpointsPath)) return [];
+    return readdirSync(this.checkpointsPath)
+      .map((f) => /^step-(\d+)\.ckpt$/.exec(f))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => Number(m[1]))
+      .sort((a, b) => a - b);
+  }
+
+  /** The newest checkpoint that loads; damaged newer ones are reported through `warn` and skipped. */
+  latestGoodCheckpoint(warn: (message: string) => void): { step: number; checkpoint: Checkpoint; path: string } | null {
+    for (const step of this.checkpointSteps().reverse()) {
+      const path = join(this.checkpointsPath, checkpointName(step));
+      try {
+        return { step, checkpoint: loadCheckpoint(path), path };
+      } catch (error) {
+        if (!(error instanceof CheckpointError)) throw error;
+        warn(`skipping damaged checkpoint: ${error.message}`);
+      }
+    }
+    return null;
+  }
+
+  samplePath(step: number): string {
+    return join(this.samplesPath, `step-${String(step).padStart(7, '0')}.png`);
+  }
+}

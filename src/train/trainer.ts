@@ -1,0 +1,153 @@
+/**
+ * The training loop, one for every task and criterion: seeded steps, a JSONL metrics log, sample
+ * grids, checksummed checkpoints, exact resume, a stop on non-finite values, and a clean stop on
+ * Ctrl-C.
+ *
+ * Step k draws all its randomness from Rng(seed).fork(`step/k`), so a run is a pure function of
+ * its config: resuming from the checkpoint at step k replays steps k+1… exactly as an
+ * uninterrupted run would (same seed, same engine tier).
+ */
+import { Rng, tf } from '../engine/index.js';
+import { writeImageGrid } from '../report/png.js';
+import { getTask, type Task } from '../tasks/index.js';
+import type { Checkpoint } from './checkpoint.js';
+import { objectiveSettings, type RunConfig } from './config.js';
+import { makeObjective, type Objective } from './objectives.js';
+import { RunDirectory, RunDirectoryError } from './run_dir.js';
+
+export class TrainingDivergedError extends Error {
+  override name = 'TrainingDivergedError';
+}
+
+export interface TrainOptions {
+  resume: boolean;
+  /** Warnings and notices (stderr in the CLI). */
+  notify: (message: string) => void;
+  onStep?: (step: number, metrics: Record<string, number>) => void;
+}
+
+export interface TrainSummary {
+  steps: number;
+  startedAt: number;
+  stoppedEarly: boolean;
+  seconds: number;
+  final: Record<string, number>;
+  checkpoint: string | null;
+}
+
+const SAMPLE_COUNT = 64;
+
+export interface BuiltRun {
+  task: Task;
+  objective: Objective;
+  rng: Rng;
+}
+
+/** The task, networks and objective a config describes, initialized from its seed. */
+export function buildRun(config: RunConfig): BuiltRun {
+  const task = getTask(config.task);
+  const rng = new Rng(config.seed);
+  const networks = task.networks(config.criterion, rng.fork('init'));
+  return { task, objective: makeObjective(config.criterion, networks, objectiveSettings(config)), rng };
+}
+
+function toCheckpoint(objective: Objective, step: number, config: RunConfig): Checkpoint {
+  const arrays = new Map<string, { shape: number[]; values: Float32Array }>();
+  for (const [name, v] of objective.state()) {
+    const values = v.dataSync() as Float32Array;
+    const bad = values.findIndex((x) => !Number.isFinite(x));
+    if (bad >= 0) {
+      throw new TrainingDivergedError(`step ${step}, criterion ${config.criterion}: '${name}' holds ${values[bad]} at index ${bad}`);
+    }
+    arrays.set(name, { shape: v.shape, values });
+  }
+  return { arrays, meta: { step, counters: { ...objective.counters }, config } };
+}
+
+export function restoreCheckpoint(objective: Objective, checkpoint: Checkpoint, source: string): void {
+  const state = objective.state();
+  for (const [name, variable] of state) {
+    const saved = checkpoint.arrays.get(name);
+    if (!saved || saved.shape.join() !== variable.shape.join()) {
+      throw new RunDirectoryError(`${source}: '${name}' is ${saved ? `shaped [${saved.shape}]` : 'missing'}; it does not belong to this run's networks`);
+    }
+    variable.assign(tf.tensor(saved.values, saved.shape));
+  }
+  Object.assign(objective.counters, (checkpoint.meta as { counters: Record<string, number> }).counters);
+}
+
+export async function trainRun(config: RunConfig, dir: RunDirectory, { resume, notify, onStep }: TrainOptions): Promise<TrainSummary> {
+  dir.acquire();
+  let stopRequested = false;
+  const onInterrupt = () => {
+    if (stopRequested) process.exit(130);
+    stopRequested = true;
+    notify('stopping: saving a checkpoint after this step (Ctrl-C again to abort at once)');
+  };
+  process.on('SIGINT', onInterrupt);
+  try {
+    if (!resume && dir.hasRun()) {
+      throw new RunDirectoryError(`${dir.path} already holds a run; continue it with --resume, or choose another --out`);
+    }
+    if (resume && !dir.hasRun()) throw new RunDirectoryError(`${dir.path} holds no run to resume (no config.json)`);
+    const { task, objective, rng } = buildRun(config);
+    let startedAt = 0;
+    let lastCheckpoint: string | null = null;
+    if (resume) {
+      const good = dir.latestGoodCheckpoint(notify);
+      if (good) {
+        restoreCheckpoint(objective, good.checkpoint, good.path);
+        startedAt = good.step;
+        lastCheckpoint = good.path;
+        notify(`resuming from step ${good.step} (${good.path})`);
+      } else {
+        notify('no usable checkpoint: starting from step 0');
+      }
+      dir.truncateMetrics(startedAt);
+    }
+    dir.writeJson('config.json', config);
+
+    const fixedNoise = tf.tensor2d(rng.fork('samples').normals(SAMPLE_COUNT * task.latent), [SAMPLE_COUNT, task.latent]);
+    const writeSamples = (step: number) => {
+      const samples = tf.tidy(() => objective.networks.generator.apply(fixedNoise, false));
+      writeImageGrid(dir.samplePath(step), task.toImages(samples), task.name === 'hyperplane' ? 4 : 8);
+      samples.dispose();
+    };
+
+    const start = performance.now();
+    let final: Record<string, number> = {};
+    let step = startedAt;
+    while (step < config.steps) {
+      step++;
+      const stepRng = rng.fork(`step/${step}`);
+      const dataRng = stepRng.fork('data');
+      const metrics = objective.step(() => task.batch(config.batch, dataRng), stepRng);
+      const bad = Object.entries(metrics).find(([, v]) => !Number.isFinite(v));
+      if (bad) {
+        throw new TrainingDivergedError(`step ${step}, criterion ${config.criterion}: ${bad[0]} = ${bad[1]}; ` +
+          (lastCheckpoint ? `the last good checkpoint is ${lastCheckpoint}` : 'no checkpoint was written yet'));
+      }
+      final = metrics;
+      const last = step === config.steps || stopRequested;
+      if (step % config.logEvery === 0 || last) dir.appendMetrics({ step, ...metrics, seconds: (performance.now() - start) / 1000 });
+      if (step % config.sampleEvery === 0 || last) writeSamples(step);
+      if (step % config.checkpointEvery === 0 || last) lastCheckpoint = dir.saveCheckpoint(step, toCheckpoint(objective, step, config));
+      onStep?.(step, metrics);
+      if (stopRequested) break;
+    }
+    fixedNoise.dispose();
+    const summary: TrainSummary = {
+      steps: step,
+      startedAt,
+      stoppedEarly: step < config.steps,
+      seconds: (performance.now() - start) / 1000,
+      final,
+      checkpoint: lastCheckpoint,
+    };
+    dir.writeJson('summary.json', summary);
+    return summary;
+  } finally {
+    process.off('SIGINT', onInterrupt);
+    dir.release();
+  }
+}
