@@ -17,7 +17,7 @@ export interface Layer {
 
 function uniformVariable(rng: Rng, shape: number[], bound: number): tf.Variable {
   const count = shape.reduce((a, b) => a * b, 1);
-  return tf.variable(tf.tensor(rng.uniforms(count, -bound, bound), shape));
+  return tf.tidy(() => tf.variable(tf.tensor(rng.uniforms(count, -bound, bound), shape)));
 }
 
 export class Dense implements Layer {
@@ -115,12 +115,13 @@ export class BatchNorm implements Layer {
   readonly runningVar: tf.Variable;
 
   constructor(readonly features: number, readonly momentum = 0.1, readonly epsilon = 1e-5) {
-    this.params = {
+    // tidy disposes the initial values; variables outlive it.
+    this.params = tf.tidy(() => ({
       gamma: tf.variable(tf.ones([features])),
       beta: tf.variable(tf.zeros([features])),
-    };
-    this.runningMean = tf.variable(tf.zeros([features]), false);
-    this.runningVar = tf.variable(tf.ones([features]), false);
+    }));
+    this.runningMean = tf.tidy(() => tf.variable(tf.zeros([features]), false));
+    this.runningVar = tf.tidy(() => tf.variable(tf.ones([features]), false));
   }
 
   apply(x: tf.Tensor, training: boolean): tf.Tensor {

@@ -25,10 +25,10 @@ export class Adam {
 
   constructor(readonly variables: tf.Variable[], readonly settings: AdamSettings) {
     this.epsilon = settings.epsilon ?? 1e-8;
-    this.slots = variables.map((p) => ({
+    this.slots = tf.tidy(() => variables.map((p) => ({
       m: tf.variable(tf.zerosLike(p), false),
       v: tf.variable(tf.zerosLike(p), false),
-    }));
+    })));
   }
 
   /** Applies one update; `grads[i]` is the gradient of `variables[i]`. */
