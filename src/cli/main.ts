@@ -2,8 +2,12 @@
 /** The `discern` command line. */
 import { Command, InvalidArgumentError } from 'commander';
 import { TIERS, type TierRequest } from '../engine/index.js';
+import { CLASSIFIER_PATH } from '../tasks/classifier.js';
+import { runClassifier } from './classifier.js';
 import { runDemo } from './demo.js';
 import { runDoctor } from './doctor.js';
+import { runTheory } from './theory.js';
+import { runEvalHyperplane, runTrain } from './train.js';
 
 function positiveNumber(name: string) {
   return (value: string): number => {
@@ -55,6 +59,69 @@ program
   .action(async (opts: { seconds: number; out: string; seed: number; batch: number; tier: TierRequest }) => {
     if (opts.batch < 1) throw new InvalidArgumentError('--batch must be at least 1');
     await runDemo(opts);
+  });
+
+program
+  .command('theory')
+  .description("run the theory lab: Goodfellow (2014)'s claims checked on models where the truth is exact")
+  .option('--out <dir>', 'folder for theory.json and the SVG figures', 'runs/theory')
+  .option('--json', 'print the figures as JSON instead of the table', false)
+  .option('--quick', 'smaller grids and samples (seconds instead of a minute)', false)
+  .option('--only <ids>', 'comma-separated section ids', (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean))
+  .option('--seed <n>', 'random seed', integer('--seed'), 0)
+  .option('--tier <tier>', `engine tier: auto, ${TIERS.join(', ')}`, tier, 'auto')
+  .addHelpText('after', '\nExamples:\n  discern theory\n  discern theory --quick --only self-contrastive-nce,figure-1 --json')
+  .action(async (opts: { out: string; json: boolean; quick: boolean; only?: string[]; seed: number; tier: TierRequest }) => {
+    const failed = await runTheory(opts);
+    if (failed > 0) process.exitCode = 3;
+  });
+
+program
+  .command('classifier')
+  .description('the digit classifier that labels generated digits: evaluate it on MNIST test, or retrain it')
+  .option('--eval', 'evaluate on MNIST test (the default action)', true)
+  .option('--train', 'train from scratch on MNIST train and save the weights first', false)
+  .option('--json', 'print { "test_accuracy": … } as JSON', false)
+  .option('--epochs <n>', 'training epochs', integer('--epochs'), 3)
+  .option('--seed <n>', 'random seed', integer('--seed'), 0)
+  .option('--weights <file>', 'checkpoint to read (and write with --train)', CLASSIFIER_PATH)
+  .option('--tier <tier>', `engine tier: auto, ${TIERS.join(', ')}`, tier, 'auto')
+  .addHelpText('after', '\nExamples:\n  discern classifier --eval --json\n  discern classifier --train --epochs 3 --seed 0')
+  .action(async (opts: { train: boolean; json: boolean; epochs: number; seed: number; weights: string; tier: TierRequest }) => {
+    if (opts.epochs < 1) throw new InvalidArgumentError('--epochs must be at least 1');
+    await runClassifier(opts);
+  });
+
+program
+  .command('train')
+  .description('train a generative model on a task with a criterion; resumable, with metrics, samples and checkpoints')
+  .argument('[task]', 'mnist or hyperplane (or set task in --config)')
+  .option('--criterion <name>', 'gan, gan-minimax, gan-ml, wgan-gp, wgan-gp-one-sided, mmd, sinkhorn, vae')
+  .option('--config <file>', 'a JSON or YAML run config (flags override it)')
+  .option('--steps <n>', 'training steps (generator updates)', integer('--steps'))
+  .option('--batch <n>', 'batch size', integer('--batch'))
+  .option('--seed <n>', 'random seed', integer('--seed'))
+  .option('--out <dir>', 'run directory (default runs/<task>-<criterion>)')
+  .option('--resume', 'continue the run in --out from its newest good checkpoint', false)
+  .option('--tier <tier>', `engine tier: auto, ${TIERS.join(', ')}`, tier, 'auto')
+  .addHelpText('after', '\nExamples:\n  discern train hyperplane --criterion wgan-gp --steps 2000 --out runs/hp-wgan\n  discern train --config runs.yaml --resume --out runs/hp-wgan')
+  .action(async (task: string | undefined, opts: { criterion?: string; config?: string; steps?: number; batch?: number; seed?: number; out?: string; resume: boolean; tier: TierRequest }) => {
+    await runTrain({ task, ...opts });
+  });
+
+program
+  .command('eval')
+  .description('evaluate a trained run')
+  .argument('<task>', 'hyperplane')
+  .requiredOption('--run <dir>', 'the run directory')
+  .option('--samples <n>', 'examples to generate', integer('--samples'), 10_000)
+  .option('--seed <n>', 'sampling seed', integer('--seed'), 0)
+  .option('--json', 'print the scores as JSON', false)
+  .option('--tier <tier>', `engine tier: auto, ${TIERS.join(', ')}`, tier, 'auto')
+  .addHelpText('after', '\nExample:\n  discern eval hyperplane --run runs/hp-wgan --json')
+  .action(async (task: string, opts: { run: string; samples: number; seed: number; json: boolean; tier: TierRequest }) => {
+    if (task !== 'hyperplane') throw new InvalidArgumentError(`no evaluation for task '${task}': use hyperplane`);
+    await runEvalHyperplane(opts);
   });
 
 try {

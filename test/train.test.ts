@@ -1,0 +1,144 @@
+/**
+ * Runs that survive faults, exercised through the real `discern train` command: a run killed with
+ * SIGKILL and resumed ends bit-identical to an uninterrupted one (weights and metrics), damaged
+ * checkpoints are skipped by name, a second process is refused by the lock, divergence stops the
+ * run naming the step, and bad configs and output folders give one clear line.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadCheckpoint } from '../src/train/checkpoint.js';
+import { ConfigError, parseRunConfig } from '../src/train/config.js';
+import { Rng } from '../src/engine/random.js';
+
+const main = join(import.meta.dirname, '..', 'dist', 'cli', 'main.js');
+const root = mkdtempSync(join(tmpdir(), 'discern-train-'));
+const discern = (...args: string[]) => spawnSync(process.execPath, [main, ...args], { encoding: 'utf8' });
+
+const config = { task: 'mnist', criterion: 'gan', steps: 40, batch: 16, seed: 5, logEvery: 1, sampleEvery: 20, checkpointEvery: 4 };
+const configPath = join(root, 'run.json');
+writeFileSync(configPath, JSON.stringify(config));
+
+const metricsWithoutTime = (dir: string) =>
+  readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => {
+    const { seconds: _, ...rest } = JSON.parse(l) as Record<string, number>;
+    return rest;
+  });
+
+function finalWeights(dir: string) {
+  return loadCheckpoint(join(dir, 'checkpoints', 'step-0000040.ckpt')).arrays;
+}
+
+async function waitFor(condition: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
+  const start = Date.now();
+  while (!condition()) {
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+test('a run killed with SIGKILL and resumed ends bit-identical to an uninterrupted run', async () => {
+  const reference = join(root, 'reference');
+  const straight = discern('train', '--config', configPath, '--out', reference);
+  assert.equal(straight.status, 0, straight.stderr);
+
+  const killed = join(root, 'killed');
+  const child = spawn(process.execPath, [main, 'train', '--config', configPath, '--out', killed], { stdio: 'ignore' });
+  await waitFor(() => existsSync(join(killed, 'checkpoints', 'step-0000012.ckpt')), 'the step-12 checkpoint');
+
+  // While it trains, a second process on the same directory is refused.
+  const intruder = discern('train', '--config', configPath, '--out', killed, '--resume');
+  assert.equal(intruder.status, 1);
+  assert.match(intruder.stderr, new RegExp(`another discern process \\(pid ${child.pid}\\) is training in this run directory`));
+
+  child.kill('SIGKILL');
+  await new Promise((r) => child.on('exit', r));
+  assert.ok(!existsSync(join(killed, 'checkpoints', 'step-0000040.ckpt')), 'the kill came too late to test anything');
+
+  const resumed = discern('train', '--out', killed, '--resume');
+  assert.equal(resumed.status, 0, resumed.stderr);
+  assert.match(resumed.stderr, /resuming from step \d+/);
+
+  assert.deepEqual(metricsWithoutTime(killed), metricsWithoutTime(reference));
+  const a = finalWeights(reference);
+  const b = finalWeights(killed);
+  assert.deepEqual([...a.keys()], [...b.keys()]);
+  for (const [name, { values }] of a) assert.deepEqual(b.get(name)!.values, values, name);
+});
+
+test('a damaged newest checkpoint is named and skipped; the run resumes from the one before', () => {
+  const dir = join(root, 'damaged');
+  const first = discern('train', '--config', configPath, '--out', dir, '--steps', '12');
+  assert.equal(first.status, 0, first.stderr);
+  const newest = join(dir, 'checkpoints', 'step-0000012.ckpt');
+  truncateSync(newest, 100);
+  const resumed = discern('train', '--out', dir, '--resume', '--steps', '40');
+  assert.equal(resumed.status, 0, resumed.stderr);
+  assert.ok(resumed.stderr.includes(`skipping damaged checkpoint: ${newest}`), resumed.stderr);
+  assert.match(resumed.stderr, /resuming from step 8/);
+  const reference = finalWeights(join(root, 'reference'));
+  for (const [name, { values }] of finalWeights(dir)) assert.deepEqual(values, reference.get(name)!.values, name);
+});
+
+test('resume refuses to change the run’s configuration, except its length', () => {
+  const result = discern('train', '--out', join(root, 'reference'), '--resume', '--criterion', 'wgan-gp');
+  assert.equal(result.status, 1);
+  assert.match(result.stderr, /criterion \("gan" there, "wgan-gp" given\) cannot change \(only --steps can\)/);
+  const fresh = discern('train', '--config', configPath, '--out', join(root, 'reference'));
+  assert.equal(fresh.status, 1);
+  assert.match(fresh.stderr, /already holds a run; continue it with --resume, or choose another --out/);
+});
+
+test('divergence stops the run naming the step and criterion, keeping the last good checkpoint', () => {
+  const dir = join(root, 'diverged');
+  const path = join(root, 'diverge.json');
+  // The maximum-likelihood cost −exp(a) overflows once the discriminator is confident enough.
+  writeFileSync(path, JSON.stringify({ ...config, criterion: 'gan-ml', steps: 400, adam: { learningRate: 0.05 } }));
+  const result = discern('train', '--config', path, '--out', dir);
+  assert.equal(result.status, 1, result.stdout);
+  assert.match(result.stderr, /discern: error: step \d+, criterion gan-ml: (generator_loss|critic_loss) = (-?Infinity|NaN); (the last good checkpoint is \S+|no checkpoint was written yet)/);
+  assert.doesNotMatch(result.stderr, /\n\s+at /);
+});
+
+test('bad configs and output folders: one line naming the problem', () => {
+  const cases: Array<[string[], RegExp]> = [
+    [['train', 'mnist', '--criterion', 'wgan', '--steps', '3', '--out', join(root, 'x')], /key 'criterion': "wgan" is not allowed; use one of gan, gan-minimax/],
+    [['train', 'mnist', '--criterion', 'gan', '--out', join(root, 'y')], /key 'steps' is required/],
+    [['train', '--config', join(root, 'missing.yaml')], /missing\.yaml: cannot be read \(ENOENT\)/],
+    [['train', 'mnist', '--criterion', 'gan', '--steps', '2', '--out', join(configPath, 'sub')], /cannot create the run directory \(ENOTDIR\); choose a writable --out/],
+  ];
+  writeFileSync(join(root, 'bad.yaml'), 'task: mnist\ncriterion: gan\nsteps: 3\nstpes: 4\n');
+  cases.push([['train', '--config', join(root, 'bad.yaml'), '--out', join(root, 'z')], /unknown key 'stpes'; allowed: task, criterion, steps/]);
+  writeFileSync(join(root, 'broken.yaml'), 'task: [mnist\n');
+  cases.push([['train', '--config', join(root, 'broken.yaml')], /broken\.yaml: not valid YAML/]);
+  for (const [args, pattern] of cases) {
+    const result = discern(...args);
+    assert.equal(result.status, 1, args.join(' '));
+    assert.match(result.stderr, pattern);
+    assert.doesNotMatch(result.stderr, /\n\s+at /, 'stack trace printed');
+  }
+});
+
+test('fuzzed configs are either valid or rejected with a ConfigError naming a key', () => {
+  const valid: Record<string, unknown> = { task: 'hyperplane', criterion: 'wgan-gp', steps: 10, batch: 8, adam: { learningRate: 1e-4 } };
+  const keys = ['task', 'criterion', 'steps', 'batch', 'seed', 'criticSteps', 'adam', 'mmdBandwidths', 'vaeSigma', 'logEvery', 'bogus'];
+  const values: unknown[] = [null, -1, 0, 1.5, 3, 'gan', '', [], [1, -2], {}, { learningRate: -1 }, { beta1: 2 }, true, 1e308, NaN];
+  const rng = new Rng('fuzz');
+  for (let i = 0; i < 500; i++) {
+    const candidate: Record<string, unknown> = structuredClone(valid);
+    for (let m = 0; m <= rng.int(3); m++) {
+      const key = keys[rng.int(keys.length)]!;
+      if (rng.uniform() < 0.2) delete candidate[key];
+      else candidate[key] = values[rng.int(values.length)];
+    }
+    try {
+      parseRunConfig(candidate, 'fuzz.yaml');
+    } catch (error) {
+      assert.ok(error instanceof ConfigError, `${JSON.stringify(candidate)} threw ${String(error)}`);
+      assert.match(error.message, /^fuzz\.yaml: (key '|unknown key)/, error.message);
+    }
+  }
+});
