@@ -65,3 +65,14 @@ test('demo trains, logs metrics and writes a 64-sample PNG grid', () => {
     rmSync(out, { recursive: true, force: true });
   }
 });
+
+test('data hyperplane --stats --json: the task\'s combination counts and computed baselines', () => {
+  const run = discern('data', 'hyperplane', '--stats', '--json');
+  assert.equal(run.status, 0, run.stderr);
+  const stats = JSON.parse(run.stdout);
+  assert.equal(stats.combinations, 5631);
+  assert.equal(stats.train_combinations, 4504);
+  assert.equal(stats.heldout_combinations, 1127);
+  assert.equal(stats.baseline_uniform_p_sum_25, 0.05631);
+  assert.ok(Math.abs(stats.baseline_marginal_p_sum_25 - 0.0636) < 5e-5);
+});

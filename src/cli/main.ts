@@ -3,6 +3,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { TIERS, type TierRequest } from '../engine/index.js';
 import { CLASSIFIER_PATH } from '../tasks/classifier.js';
+import { hyperplaneCombinations, splitCombinations, sumBaselines } from '../tasks/hyperplane.js';
 import { runClassifier } from './classifier.js';
 import { runDemo } from './demo.js';
 import { runDoctor } from './doctor.js';
@@ -107,6 +108,29 @@ program
   .addHelpText('after', '\nExamples:\n  discern train hyperplane --criterion wgan-gp --steps 2000 --out runs/hp-wgan\n  discern train --config runs.yaml --resume --out runs/hp-wgan')
   .action(async (task: string | undefined, opts: { criterion?: string; config?: string; steps?: number; batch?: number; seed?: number; out?: string; resume: boolean; tier: TierRequest }) => {
     await runTrain({ task, ...opts });
+  });
+
+program
+  .command('data')
+  .description("describe a task's data")
+  .argument('<task>', 'hyperplane')
+  .option('--stats', 'print the combination counts and the reference rates (the default)', true)
+  .option('--json', 'print as JSON', false)
+  .addHelpText('after', '\nExample:\n  discern data hyperplane --stats --json')
+  .action((task: string, opts: { json: boolean }) => {
+    if (task !== 'hyperplane') throw new InvalidArgumentError(`no data description for task '${task}': use hyperplane`);
+    const split = splitCombinations(0);
+    const { uniform, marginal, marginalDistribution } = sumBaselines();
+    const stats = {
+      combinations: hyperplaneCombinations().length,
+      train_combinations: split.train.length,
+      heldout_combinations: split.heldOut.length,
+      baseline_uniform_p_sum_25: uniform,
+      baseline_marginal_p_sum_25: marginal,
+      digit_marginal: marginalDistribution,
+    };
+    if (opts.json) console.log(JSON.stringify(stats));
+    else for (const [k, v] of Object.entries(stats)) console.log(`${k.padEnd(28)} ${Array.isArray(v) ? v.map((p) => p.toFixed(4)).join(' ') : v}`);
   });
 
 program
