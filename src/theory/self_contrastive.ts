@@ -175,12 +175,8 @@ function sampleStates(rng: Rng, probabilities: readonly number[], n: number): nu
   });
 }
 
-/**
- * values[states[i]] for each i, by a one-hot product: gather has no gradient on the wasm tier, and
- * there oneHot ignores a float32 dtype (it writes integer bits), hence the cast.
- */
-const atStates = (values: tf.Tensor1D, states: number[]): tf.Tensor1D =>
-  tf.reshape(tf.matMul(tf.cast(tf.oneHot(tf.tensor1d(states, 'int32'), STATES), 'float32'), tf.reshape(values, [STATES, 1])), [-1]);
+/** values[states[i]] for each i. */
+const atStates = (values: tf.Tensor1D, states: number[]): tf.Tensor1D => tf.gather(values, tf.tensor1d(states, 'int32'));
 
 /** The NCE gradient estimated from n data and n noise samples, by autodiff through `nceLoss`. */
 function nceGradientSampled(model: DiscreteModel, params: readonly number[], dataStates: number[], noiseStates: number[], logNoise: readonly number[]): number[] {

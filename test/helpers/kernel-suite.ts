@@ -12,8 +12,8 @@ const randn = (seed: string, shape: number[]) =>
   tf.tensor(new Rng(seed).normals(shape.reduce((a, b) => a * b, 1)), shape);
 
 export const EXPECTED_KERNELS = {
-  wasm: ['BatchMatMul', '_FusedMatMul', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'LeakyRelu'],
-  native: ['BatchMatMul', '_FusedMatMul', 'Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'Sum', 'Mean', 'LeakyRelu'],
+  wasm: ['BatchMatMul', '_FusedMatMul', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'LeakyRelu', 'OneHot', 'UnsortedSegmentSum'],
+  native: ['BatchMatMul', '_FusedMatMul', 'Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'Sum', 'Mean', 'LeakyRelu', 'OneHot', 'UnsortedSegmentSum'],
 };
 
 export function kernelSuite(tier: 'wasm' | 'native'): void {
@@ -198,6 +198,20 @@ describe('Sum and Mean', () => {
 
   test('int32 sums stay exact', () => {
     assertBackendsAgree(() => tf.sum(tf.tensor2d([[1, 2], [3, 4]], [2, 2], 'int32'), 0), 'int32 sum', 0, 0);
+  });
+});
+
+describe('OneHot and UnsortedSegmentSum (the gradient of gather)', () => {
+  test('oneHot in every dtype, with on/off values and out-of-range indices', () => {
+    for (const dtype of ['float32', 'int32'] as const) {
+      assertBackendsAgree(() => tf.cast(tf.oneHot(tf.tensor2d([[0, 3], [9, -1]], [2, 2], 'int32'), 4, 2, -1, dtype), 'float32'), `oneHot ${dtype}`, 0, 0);
+    }
+  });
+
+  test('unsortedSegmentSum and the gradient of gather, float and int', () => {
+    assertBackendsAgree(() => tf.unsortedSegmentSum(randn('x', [6, 3, 2]), tf.tensor1d([2, 0, 2, 5, -1, 0], 'int32'), 4), 'segment sum', 1e-6, 1e-6);
+    assertBackendsAgree(() => tf.cast(tf.unsortedSegmentSum(tf.tensor1d([1, 2, 3, 4], 'int32'), tf.tensor1d([1, 1, 0, 3], 'int32'), 4), 'float32'), 'int segment sum', 0, 0);
+    assertBackendsAgree(() => tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.gather(x, tf.tensor1d([0, 0, 2, 1, 2], 'int32')), randn('w', [5, 3]))))(randn('x', [4, 3])), 'gather gradient', 1e-6, 1e-6);
   });
 });
 }

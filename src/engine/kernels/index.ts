@@ -29,6 +29,7 @@ function current(name: string): KernelFunc {
 }
 
 function install(overrides: KernelOverride[]): void {
+  // A kernel the backend lacks (UnsortedSegmentSum) is simply registered.
   for (const { kernelName, kernelFunc } of overrides) {
     if (tf.getKernel(kernelName, BACKEND)) tf.unregisterKernel(kernelName, BACKEND);
     tf.registerKernel({ kernelName, backendName: BACKEND, kernelFunc: kernelFunc as unknown as tf.KernelFunc });

@@ -10,6 +10,9 @@
  *   BatchMatMul / _FusedMatMul with transposes:  transpose operand(s), then the plain product
  *   Conv2DBackpropFilter:  dW = (dyᵀ · im2col(x))ᵀ
  *   Conv2DBackpropInput:   dx = col2im(dy · Wᵀ)          (also conv2dTranspose's forward)
+ *   OneHot:                written in JS; tfjs's writes int32 bits into float32 outputs
+ *                          (1 becomes 1.4e-45)
+ *   UnsortedSegmentSum:    written in JS; missing, so tf.gather had no gradient
  *   LeakyRelu:             x · step(x, α)   (tfjs's LeakyRelu is a scalar loop, ~15× slower
  *                                            than its XNNPACK-backed Step and Multiply)
  *
@@ -250,6 +253,47 @@ function leakyRelu(step: KernelFunc, multiply: KernelFunc): KernelFunc {
   };
 }
 
+function oneHot(original: KernelFunc): KernelFunc {
+  return (args) => {
+    const { inputs, backend, attrs } = args;
+    const { depth, onValue, offValue, dtype } = attrs as unknown as { depth: number; onValue: number; offValue: number; dtype: tf.DataType };
+    if (dtype !== 'float32') return original(args);
+    const indices = inputs.indices!;
+    const out = backend.makeOutput([...indices.shape, depth], 'float32');
+    const values = view(backend, out).fill(offValue);
+    const index = backend.typedArrayFromHeap(indices);
+    for (let i = 0; i < index.length; i++) {
+      const k = index[i]!;
+      if (k >= 0 && k < depth) values[i * depth + k] = onValue;
+    }
+    return out;
+  };
+}
+
+/** out[s, …] = Σ_{i : segmentIds[i] = s} x[i, …]; ids outside [0, numSegments) are dropped, as in TF. */
+function unsortedSegmentSum(): KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const { x, segmentIds } = inputs as { x: Info; segmentIds: Info };
+    const { numSegments } = attrs as unknown as { numSegments: number };
+    const idShape = segmentIds.shape;
+    if (x.shape.slice(0, idShape.length).join() !== idShape.join()) {
+      throw new Error(`UnsortedSegmentSum: segmentIds ${JSON.stringify(idShape)} must be a prefix of x ${JSON.stringify(x.shape)}`);
+    }
+    const inner = size(x.shape.slice(idShape.length));
+    const out = backend.makeOutput([numSegments, ...x.shape.slice(idShape.length)], x.dtype);
+    const result = backend.typedArrayFromHeap(out);
+    const values = backend.typedArrayFromHeap(x);
+    const ids = backend.typedArrayFromHeap(segmentIds);
+    result.fill(0);
+    for (let i = 0; i < ids.length; i++) {
+      const s = ids[i]!;
+      if (s < 0 || s >= numSegments) continue;
+      for (let j = 0; j < inner; j++) result[s * inner + j]! += values[i * inner + j]!;
+    }
+    return out;
+  };
+}
+
 /** The wasm tier's overrides; `original` gives the backend's own kernel (registered at init). */
 export function wasmKernels(original: (name: string) => KernelFunc): KernelOverride[] {
   const batchMatMul = untransposedMatMul(original(tf.BatchMatMul));
@@ -258,6 +302,8 @@ export function wasmKernels(original: (name: string) => KernelFunc): KernelOverr
     { kernelName: tf._FusedMatMul, kernelFunc: untransposedMatMul(original(tf._FusedMatMul)) },
     { kernelName: tf.Conv2DBackpropFilter, kernelFunc: conv2DBackpropFilter(batchMatMul) },
     { kernelName: tf.Conv2DBackpropInput, kernelFunc: conv2DBackpropInput(batchMatMul) },
+    { kernelName: tf.OneHot, kernelFunc: oneHot(original(tf.OneHot)) },
+    { kernelName: tf.UnsortedSegmentSum, kernelFunc: unsortedSegmentSum() },
     { kernelName: tf.LeakyRelu, kernelFunc: leakyRelu(original(tf.Step), original(tf.Multiply)) },
   ];
 }
