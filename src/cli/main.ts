@@ -8,6 +8,7 @@ import { runClassifier } from './classifier.js';
 import { runDemo } from './demo.js';
 import { runDoctor } from './doctor.js';
 import { runTheory } from './theory.js';
+import { runReport } from './report.js';
 import { runEvalHyperplane, runTrain } from './train.js';
 
 function positiveNumber(name: string) {
@@ -146,6 +147,16 @@ program
   .action(async (task: string, opts: { run: string; samples: number; seed: number; json: boolean; tier: TierRequest }) => {
     if (task !== 'hyperplane') throw new InvalidArgumentError(`no evaluation for task '${task}': use hyperplane`);
     await runEvalHyperplane(opts);
+  });
+
+program
+  .command('report')
+  .description('write one self-contained HTML report from run directories and theory folders')
+  .argument('<paths...>', 'run directories (discern train) and theory folders (discern theory)')
+  .option('--out <file>', 'the HTML file to write', 'runs/report.html')
+  .addHelpText('after', '\nExample:\n  discern report runs/theory runs/hp-wgan runs/hp-gan --out runs/report.html')
+  .action(async (paths: string[], opts: { out: string }) => {
+    await runReport(paths, opts.out);
   });
 
 try {

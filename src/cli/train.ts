@@ -54,6 +54,7 @@ export async function runTrain(options: TrainCommandOptions): Promise<void> {
 export async function runEvalHyperplane({ run, samples, seed, json, tier }: { run: string; samples: number; seed: number; json: boolean; tier: TierRequest }): Promise<void> {
   await initEngine(tier);
   const result = evaluateHyperplaneRun(run, samples, seed, (m) => console.error(`discern eval: ${m}`));
+  new RunDirectory(run).writeJson('eval-hyperplane.json', result);
   if (json) {
     console.log(JSON.stringify(result));
     return;

@@ -1,0 +1,217 @@
+/**
+ * `discern report`: one self-contained HTML file (no network: figures inline as SVG, images as
+ * data URIs) from run directories and theory-lab outputs.
+ *
+ *   run directory (config.json): training curves from metrics.jsonl, the newest sample grid, and,
+ *     when `discern eval hyperplane` has run, the sum histogram against the two baselines
+ *   theory folder (theory.json): each section's checks and figures
+ * Runs together give the criteria comparison table.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { renderSvg, type PlotSpec } from './plot.js';
+import { sumBaselines } from '../tasks/hyperplane.js';
+
+export class ReportError extends Error {
+  override name = 'ReportError';
+}
+
+interface RunInput {
+  kind: 'run';
+  path: string;
+  config: Record<string, unknown>;
+  metrics: Array<Record<string, number>>;
+  samples: string | null;
+  evaluation: Record<string, unknown> | null;
+  summary: Record<string, unknown> | null;
+}
+
+interface TheoryInput {
+  kind: 'theory';
+  path: string;
+  theory: {
+    tier: string;
+    quick: boolean;
+    sections: Array<{
+      id: string; title: string; claim: string; seconds?: number;
+      summary: Array<{ label: string; value: string; expected?: string; ok?: boolean }>;
+      figures: Array<{ file: string; title: string }>;
+    }>;
+  };
+}
+
+type Input = RunInput | TheoryInput;
+
+const escape = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+function readJson(path: string): unknown {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new ReportError(`${path}: unreadable JSON (${(error as Error).message.split('\n')[0]})`);
+  }
+}
+
+function readInput(path: string): Input {
+  const dir = resolve(path);
+  if (existsSync(join(dir, 'theory.json'))) {
+    return { kind: 'theory', path: dir, theory: readJson(join(dir, 'theory.json')) as TheoryInput['theory'] };
+  }
+  if (!existsSync(join(dir, 'config.json'))) {
+    throw new ReportError(`${dir}: neither a run directory (config.json) nor a theory folder (theory.json)`);
+  }
+  const metricsPath = join(dir, 'metrics.jsonl');
+  const metrics = existsSync(metricsPath)
+    ? readFileSync(metricsPath, 'utf8').split('\n').filter((l) => l.trim()).flatMap((line) => {
+      try {
+        return [JSON.parse(line) as Record<string, number>];
+      } catch {
+        return []; // a line cut off by a killed run
+      }
+    })
+    : [];
+  const samplesDir = join(dir, 'samples');
+  const grids = existsSync(samplesDir) ? readdirSync(samplesDir).filter((f) => f.endsWith('.png')).sort() : [];
+  const optional = (name: string) => (existsSync(join(dir, name)) ? readJson(join(dir, name)) as Record<string, unknown> : null);
+  return {
+    kind: 'run',
+    path: dir,
+    config: readJson(join(dir, 'config.json')) as Record<string, unknown>,
+    metrics,
+    samples: grids.length > 0 ? join(samplesDir, grids[grids.length - 1]!) : null,
+    evaluation: optional('eval-hyperplane.json'),
+    summary: optional('summary.json'),
+  };
+}
+
+const runName = (run: RunInput) => `${basename(run.path)} (${String(run.config.criterion)})`;
+
+function curvesSpec(run: RunInput): PlotSpec {
+  const values = run.metrics.flatMap((m) =>
+    Object.entries(m).filter(([k]) => k !== 'step' && k !== 'seconds').map(([metric, value]) => ({ step: m.step, metric, value })));
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    data: { values },
+    facet: { row: { field: 'metric', type: 'nominal', title: null } },
+    spec: {
+      width: 520, height: 140,
+      mark: { type: 'line', clip: true },
+      encoding: {
+        x: { field: 'step', type: 'quantitative' },
+        y: { field: 'value', type: 'quantitative', scale: { zero: false } },
+      },
+    },
+    resolve: { scale: { y: 'independent' } },
+  };
+}
+
+/** Sum distributions of 5 independent digits from a given per-digit distribution. */
+function independentSumDistribution(digit: number[]): number[] {
+  let dist = [1];
+  for (let i = 0; i < 5; i++) {
+    const next = new Array<number>(dist.length + 9).fill(0);
+    dist.forEach((p, s) => digit.forEach((q, d) => { next[s + d]! += p * q; }));
+    dist = next;
+  }
+  return dist;
+}
+
+function histogramSpec(runs: RunInput[]): PlotSpec {
+  const { marginalDistribution } = sumBaselines();
+  const reference = [
+    ['independent uniform digits', independentSumDistribution(new Array<number>(10).fill(0.1))],
+    ['independent digits, constraint marginals', independentSumDistribution(marginalDistribution)],
+  ] as const;
+  const bars = runs.flatMap((run) => {
+    const histogram = run.evaluation!.sumHistogram as number[];
+    const total = histogram.reduce((a, b) => a + b, 0);
+    return histogram.map((count, sum) => ({ sum, fraction: count / total, source: runName(run) }));
+  });
+  const lines = reference.flatMap(([source, dist]) => dist.map((fraction, sum) => ({ sum, fraction, source })));
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    width: 620, height: 260,
+    layer: [
+      { data: { values: bars }, mark: { type: 'bar', opacity: 0.55 }, encoding: {
+        x: { field: 'sum', type: 'quantitative', title: 'sum of the five predicted digits', scale: { domain: [0, 45] } },
+        y: { field: 'fraction', type: 'quantitative', title: 'fraction of samples', stack: null },
+        color: { field: 'source', type: 'nominal', title: null, legend: { labelLimit: 320, orient: 'bottom', direction: 'vertical' } },
+      } },
+      { data: { values: lines }, mark: { type: 'line', strokeDash: [4, 3] }, encoding: {
+        x: { field: 'sum', type: 'quantitative' },
+        y: { field: 'fraction', type: 'quantitative' },
+        color: { field: 'source', type: 'nominal' },
+      } },
+      { data: { values: [{ sum: 25 }] }, mark: { type: 'rule', color: 'black' }, encoding: { x: { field: 'sum', type: 'quantitative' } } },
+    ],
+  };
+}
+
+const pct = (x: unknown) => (typeof x === 'number' ? `${(100 * x).toFixed(2)}%` : '—');
+const num = (x: unknown, digits = 3) => (typeof x === 'number' ? x.toFixed(digits) : '—');
+
+function comparisonTable(runs: RunInput[]): string {
+  const { uniform, marginal } = sumBaselines();
+  const rows = runs.map((run) => {
+    const e = run.evaluation;
+    const last = run.metrics[run.metrics.length - 1] ?? {};
+    const finals = Object.entries(last).filter(([k]) => k !== 'step' && k !== 'seconds').map(([k, v]) => `${k} ${num(v)}`).join(', ');
+    return `<tr><td>${escape(basename(run.path))}</td><td>${escape(String(run.config.task))}</td><td>${escape(String(run.config.criterion))}</td>` +
+      `<td>${last.step ?? '—'}</td><td>${num(last.seconds, 0)}</td><td>${escape(finals)}</td>` +
+      `<td>${pct(e?.pSum25)}</td><td>${pct(e?.pSumWithin1)}</td><td>${e ? `${num(e.sumMean, 2)} ± ${num(e.sumSd, 2)}` : '—'}</td>` +
+      `<td>${num(e?.recallTrain)}</td><td>${num(e?.recallHeldOut)}</td></tr>`;
+  });
+  return `<table><thead><tr><th>run</th><th>task</th><th>criterion</th><th>steps</th><th>seconds</th><th>final metrics</th>` +
+    `<th>P(sum=25)</th><th>P(|sum−25|≤1)</th><th>sum mean ± sd</th><th>recall train</th><th>recall held-out</th></tr></thead>` +
+    `<tbody>${rows.join('')}<tr class="baseline"><td colspan="6">independent uniform digits</td><td>${pct(uniform)}</td><td colspan="4"></td></tr>` +
+    `<tr class="baseline"><td colspan="6">independent digits from the constraint marginals</td><td>${pct(marginal)}</td><td colspan="4"></td></tr></tbody></table>`;
+}
+
+function figure(svg: string, caption: string): string {
+  return `<figure class="plot">${svg}<figcaption>${escape(caption)}</figcaption></figure>`;
+}
+
+async function theorySection(input: TheoryInput): Promise<string> {
+  const parts = input.theory.sections.map((section) => {
+    const rows = section.summary.map((r) =>
+      `<tr><td class="mark">${r.ok === undefined ? '' : r.ok ? '✓' : '✗'}</td><td>${escape(r.label)}</td><td>${escape(r.value)}</td><td>${escape(r.expected ?? '')}</td></tr>`).join('');
+    const figures = section.figures.map((f) => {
+      const path = join(input.path, f.file);
+      if (!existsSync(path)) throw new ReportError(`${path}: figure listed in theory.json is missing; rerun discern theory`);
+      return figure(readFileSync(path, 'utf8'), f.title);
+    }).join('');
+    return `<section class="theory" id="${escape(section.id)}"><h3>${escape(section.title)}</h3><p class="claim">${escape(section.claim)}</p>` +
+      `<table><thead><tr><th></th><th>check</th><th>measured</th><th>theory</th></tr></thead><tbody>${rows}</tbody></table>${figures}</section>`;
+  });
+  return `<h2>Theory lab (Goodfellow 2014)</h2><p class="note">${escape(input.path)} · tier ${escape(input.theory.tier)}${input.theory.quick ? ' · quick mode' : ''}</p>${parts.join('')}`;
+}
+
+async function runSection(run: RunInput): Promise<string> {
+  const curves = run.metrics.length > 0 ? figure(await renderSvg(curvesSpec(run)), 'training curves (metrics.jsonl)') : '<p>No metrics logged yet.</p>';
+  const samples = run.samples
+    ? `<figure class="samples"><img alt="samples of ${escape(runName(run))}" src="data:image/png;base64,${readFileSync(run.samples).toString('base64')}"><figcaption>${escape(basename(run.samples))}</figcaption></figure>`
+    : '';
+  return `<section class="run"><h3>${escape(runName(run))}</h3><p class="note">${escape(run.path)}</p>${curves}${samples}</section>`;
+}
+
+export async function buildReport(paths: string[]): Promise<string> {
+  if (paths.length === 0) throw new ReportError('give at least one run directory or theory folder');
+  const inputs = paths.map(readInput);
+  const runs = inputs.filter((i): i is RunInput => i.kind === 'run');
+  const theory = inputs.filter((i): i is TheoryInput => i.kind === 'theory');
+  const evaluated = runs.filter((r) => r.evaluation?.sumHistogram);
+  const body: string[] = [];
+  if (runs.length > 0) {
+    body.push(`<h2>Criteria comparison</h2>${comparisonTable(runs)}`);
+    if (evaluated.length > 0) body.push(figure(await renderSvg(histogramSpec(evaluated)), 'visual hyperplane: sums of the five predicted digits against independent-digit baselines (dashed); 25 is the target'));
+    for (const run of runs) body.push(await runSection(run));
+  }
+  for (const t of theory) body.push(await theorySection(t));
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>discern report</title><style>
+body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:1100px;color:#222;line-height:1.4}
+table{border-collapse:collapse;margin:1rem 0;font-size:.9rem}th,td{border:1px solid #ccc;padding:.25rem .5rem;text-align:left}
+th{background:#f3f3f3}.baseline td{color:#666;font-style:italic}.mark{text-align:center}.claim{font-style:italic}
+.note{color:#666;font-size:.85rem}figure{margin:1rem 0}figure svg{max-width:100%;height:auto}img{image-rendering:pixelated;width:480px;max-width:100%}
+figcaption{color:#555;font-size:.85rem}</style></head><body><h1>discern report</h1>
+<p class="note">Generated ${new Date().toISOString()} from ${inputs.length} input${inputs.length > 1 ? 's' : ''}.</p>${body.join('\n')}</body></html>\n`;
+}
