@@ -2,7 +2,7 @@ import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { initEngine, Rng, tf } from '../src/engine/index.js';
 import { gaussianElbo } from '../src/criteria/index.js';
-import { assertAllClose, assertClose, take, takeAll } from './helpers/numeric.js';
+import { assertAllClose, assertClose, assertTierAgreesWithCpu, take, takeAll } from './helpers/numeric.js';
 
 before(async () => {
   await initEngine();
@@ -104,11 +104,5 @@ test('wasm agrees with cpu', async () => {
     for (const t of [x, r, mu, lv]) t.dispose();
     return [value];
   };
-  const cpu = evaluate();
-  tf.setBackend('wasm');
-  try {
-    assertAllClose(evaluate(), cpu, { rtol: 1e-5 });
-  } finally {
-    tf.setBackend('cpu');
-  }
+  assertTierAgreesWithCpu(evaluate, { rtol: 1e-5 });
 });

@@ -2,19 +2,12 @@ import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { initEngine, Rng, tf } from '../src/engine/index.js';
 import { energyDistance } from '../src/criteria/index.js';
-import { assertAllClose, assertClose, centralDifferences, maxAbs, takeAll } from './helpers/numeric.js';
+import { assertAllClose, assertClose, assertTierAgreesWithCpu, centralDifferences, maxAbs, type Points, randomPoints, takeAll } from './helpers/numeric.js';
 
 before(async () => {
   await initEngine();
   tf.setBackend('cpu');
 });
-
-type Points = number[][];
-
-function randomPoints(seed: number, n: number, d: number, shift = 0, scale = 1): Points {
-  const rng = new Rng(seed);
-  return Array.from({ length: n }, () => Array.from(rng.normals(d, scale), (v) => v + shift));
-}
 
 function energy(x: Points, y: Points): number {
   return tf.tidy(() => energyDistance(tf.tensor2d(x), tf.tensor2d(y)).dataSync()[0]!);
@@ -94,11 +87,5 @@ test('wasm agrees with cpu', async () => {
     const grad = tf.grad((a: tf.Tensor) => energyDistance(a as tf.Tensor2D, tf.tensor2d(y)))(tf.tensor2d(x));
     return [energy(x, y), ...takeAll(grad)];
   };
-  const cpu = evaluate();
-  tf.setBackend('wasm');
-  try {
-    assertAllClose(evaluate(), cpu, { rtol: 1e-4, atol: 1e-6 });
-  } finally {
-    tf.setBackend('cpu');
-  }
+  assertTierAgreesWithCpu(evaluate, { rtol: 1e-4, atol: 1e-6 });
 });

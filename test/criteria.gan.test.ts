@@ -8,7 +8,7 @@ import {
   minimaxGeneratorLoss,
   nonSaturatingGeneratorLoss,
 } from '../src/criteria/index.js';
-import { assertAllClose, assertClose, take, takeAll } from './helpers/numeric.js';
+import { assertAllClose, assertClose, assertTierAgreesWithCpu, take, takeAll } from './helpers/numeric.js';
 
 before(async () => {
   await initEngine();
@@ -130,11 +130,5 @@ test('wasm agrees with cpu', async () => {
     f.dispose();
     return values;
   };
-  const cpu = evaluate();
-  tf.setBackend('wasm');
-  try {
-    assertAllClose(evaluate(), cpu, { rtol: 1e-5 });
-  } finally {
-    tf.setBackend('cpu');
-  }
+  assertTierAgreesWithCpu(evaluate, { rtol: 1e-5 });
 });

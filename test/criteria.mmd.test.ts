@@ -2,19 +2,12 @@ import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { initEngine, Rng, tf } from '../src/engine/index.js';
 import { medianBandwidth, mmd2, pairwiseSquaredDistances } from '../src/criteria/index.js';
-import { assertAllClose, assertClose, centralDifferences, maxAbs, take, takeAll } from './helpers/numeric.js';
+import { assertAllClose, assertClose, assertTierAgreesWithCpu, centralDifferences, maxAbs, type Points, randomPoints, take, takeAll } from './helpers/numeric.js';
 
 before(async () => {
   await initEngine();
   tf.setBackend('cpu');
 });
-
-type Points = number[][];
-
-function randomPoints(seed: number, n: number, d: number, shift = 0, scale = 1): Points {
-  const rng = new Rng(seed);
-  return Array.from({ length: n }, () => Array.from(rng.normals(d, scale), (v) => v + shift));
-}
 
 const squaredDistance = (u: number[], v: number[]): number => u.reduce((s, ui, k) => s + (ui - v[k]!) ** 2, 0);
 
@@ -146,11 +139,5 @@ test('wasm agrees with cpu', async () => {
     const grad = tf.grad((a: tf.Tensor) => mmd2(a as tf.Tensor2D, tf.tensor2d(y), { bandwidths: [2] }))(tf.tensor2d(x));
     return [...values, tf.tidy(() => medianBandwidth(tf.tensor2d(x), tf.tensor2d(y))), ...takeAll(grad)];
   };
-  const cpu = evaluate();
-  tf.setBackend('wasm');
-  try {
-    assertAllClose(evaluate(), cpu, { rtol: 1e-4, atol: 1e-6 });
-  } finally {
-    tf.setBackend('cpu');
-  }
+  assertTierAgreesWithCpu(evaluate, { rtol: 1e-4, atol: 1e-6 });
 });

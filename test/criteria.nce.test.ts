@@ -2,7 +2,7 @@ import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { initEngine, Rng, tf } from '../src/engine/index.js';
 import { ganDiscriminatorLoss, nceLoss } from '../src/criteria/index.js';
-import { assertAllClose, assertClose, take, takeAll } from './helpers/numeric.js';
+import { assertAllClose, assertClose, assertTierAgreesWithCpu, take, takeAll } from './helpers/numeric.js';
 
 before(async () => {
   await initEngine();
@@ -142,11 +142,5 @@ test('ν must be positive', () => {
 
 test('wasm agrees with cpu', async () => {
   const evaluate = (): number[] => [gradientInC(TRUE_C + 0.1, 4, 256, 2), take(tf.tidy(() => nceLoss(tinyInputs())))];
-  const cpu = evaluate();
-  tf.setBackend('wasm');
-  try {
-    assertAllClose(evaluate(), cpu, { rtol: 1e-4, atol: 1e-6 });
-  } finally {
-    tf.setBackend('cpu');
-  }
+  assertTierAgreesWithCpu(evaluate, { rtol: 1e-4, atol: 1e-6 });
 });

@@ -2,19 +2,12 @@ import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { initEngine, Rng, tf } from '../src/engine/index.js';
 import { sinkhornDivergence, type SinkhornOptions } from '../src/criteria/index.js';
-import { assertAllClose, assertClose, centralDifferences, maxAbs, take, takeAll } from './helpers/numeric.js';
+import { assertAllClose, assertClose, centralDifferences, maxAbs, type Points, randomPoints, take, takeAll } from './helpers/numeric.js';
 
 before(async () => {
   await initEngine();
   tf.setBackend('cpu');
 });
-
-type Points = number[][];
-
-function randomPoints(seed: number, n: number, d: number, shift = 0, scale = 1): Points {
-  const rng = new Rng(seed);
-  return Array.from({ length: n }, () => Array.from(rng.normals(d, scale), (v) => v + shift));
-}
 
 const halfSquaredDistance = (u: number[], v: number[]): number => 0.5 * u.reduce((s, ui, k) => s + (ui - v[k]!) ** 2, 0);
 

@@ -2,7 +2,7 @@ import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { initEngine, Rng, tf } from '../src/engine/index.js';
 import { gradientPenalty, wassersteinCriticLoss, wassersteinGeneratorLoss } from '../src/criteria/index.js';
-import { assertAllClose, assertClose, centralDifferences, maxAbs, take, takeAll } from './helpers/numeric.js';
+import { assertAllClose, assertClose, assertTierAgreesWithCpu, centralDifferences, maxAbs, take, takeAll } from './helpers/numeric.js';
 
 before(async () => {
   await initEngine();
@@ -135,11 +135,5 @@ test('wasm agrees with cpu (tanh critic: penalty and its weight gradient)', asyn
     for (const x of [real, fake, t]) x.dispose();
     return values;
   };
-  const cpu = evaluate();
-  tf.setBackend('wasm');
-  try {
-    assertAllClose(evaluate(), cpu, { rtol: 1e-4, atol: 1e-6 });
-  } finally {
-    tf.setBackend('cpu');
-  }
+  assertTierAgreesWithCpu(evaluate, { rtol: 1e-4, atol: 1e-6 });
 });

@@ -58,7 +58,8 @@ test('Chromium renders it without console errors; every plot and image has a siz
 
   const sizes = await page.$$eval('figure svg, img', (nodes) => nodes.map((n) => {
     const box = n.getBoundingClientRect();
-    const loaded = n instanceof HTMLImageElement ? n.complete && n.naturalWidth > 0 : true;
+    const image = n as unknown as { complete?: boolean; naturalWidth?: number; tagName: string };
+    const loaded = image.tagName === 'IMG' ? Boolean(image.complete) && (image.naturalWidth ?? 0) > 0 : true;
     return { tag: n.tagName, width: box.width, height: box.height, loaded };
   }));
   // Curves + histogram for the run, its samples, Figure 1 and three dynamics figures.

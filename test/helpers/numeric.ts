@@ -2,7 +2,7 @@
  * Numerical helpers for the criteria tests: closeness assertions and central finite differences.
  */
 import assert from 'node:assert/strict';
-import { tf } from '../../src/engine/index.js';
+import { Rng, tf } from '../../src/engine/index.js';
 
 export interface Tolerance {
   /** Relative tolerance, against |expected| (default 1e-5). */
@@ -69,4 +69,27 @@ export function takeAll(t: tf.Tensor): number[] {
   const values = Array.from(t.dataSync());
   t.dispose();
   return values;
+}
+
+export type Points = number[][];
+
+/** n points in d dimensions, N(shift, scale²) per coordinate, from a seeded stream. */
+export function randomPoints(seed: number, n: number, d: number, shift = 0, scale = 1): Points {
+  const rng = new Rng(seed);
+  return Array.from({ length: n }, () => Array.from(rng.normals(d, scale), (v) => v + shift));
+}
+
+/**
+ * Evaluates on the cpu reference backend, then on the wasm backend (which carries the process's
+ * engine tier, wasm or native), and compares. The backend is cpu again afterwards.
+ */
+export function assertTierAgreesWithCpu(evaluate: () => number[], tolerance: Tolerance): void {
+  tf.setBackend('cpu');
+  const cpu = evaluate();
+  tf.setBackend('wasm');
+  try {
+    assertAllClose(evaluate(), cpu, tolerance);
+  } finally {
+    tf.setBackend('cpu');
+  }
 }
