@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
@@ -38,6 +38,7 @@ test('bad arguments give one clear line and exit 1, no stack trace', () => {
   for (const [args, expected] of [
     [['demo', '--seconds', '-3'], /--seconds must be a positive number \(got '-3'\)/],
     [['demo', '--seed', 'x'], /--seed must be an integer/],
+    [['train', 'hyperplane', '--criterion', 'gan', '--steps', '0'], /key 'steps': 0: Too small/],
     [['doctor', '--tier', 'gpu'], /unknown tier 'gpu': use auto, tfjs-node, native, wasm, cpu/],
     [['nonsense'], /unknown command 'nonsense'/],
   ] as const) {
@@ -48,19 +49,32 @@ test('bad arguments give one clear line and exit 1, no stack trace', () => {
   }
 });
 
-test('demo trains, logs metrics and writes a 64-sample PNG grid', () => {
+test('demo: theory lab, three short trainings with sample grids, hyperplane evaluations, and the report', () => {
   const out = mkdtempSync(join(tmpdir(), 'discern-demo-'));
   try {
-    const run = discern('demo', '--seconds', '3', '--out', out, '--seed', '3');
+    const run = discern('demo', '--quick', '--seconds', '2', '--out', out, '--seed', '3');
     assert.equal(run.status, 0, run.stderr);
-    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
-    assert.ok(summary.steps >= 10, `only ${summary.steps} steps`);
-    assert.ok(Number.isFinite(summary.final.discriminator) && Number.isFinite(summary.final.generator));
-    const metrics = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    assert.equal(metrics.length, Math.floor(summary.steps / 10));
-    const png = PNG.sync.read(readFileSync(join(out, 'samples.png')));
-    assert.equal(png.width, 8 * 30 + 2);
-    assert.equal(png.height, 8 * 30 + 2);
+    assert.match(run.stdout, new RegExp(`open ${join(out, 'report.html')}`));
+    assert.ok(JSON.parse(readFileSync(join(out, 'theory', 'theory.json'), 'utf8')).sections.length >= 7);
+    for (const name of ['mnist-gan', 'hyperplane-wgan-gp', 'hyperplane-gan']) {
+      const summary = JSON.parse(readFileSync(join(out, name, 'summary.json'), 'utf8'));
+      assert.ok(summary.steps >= 1 && Object.values(summary.final).every(Number.isFinite), name);
+      const metrics = readFileSync(join(out, name, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      assert.equal(metrics[metrics.length - 1].step, summary.steps, `${name}: the last step is logged`);
+      const grid = PNG.sync.read(readFileSync(join(out, name, 'samples', `step-${String(summary.steps).padStart(7, '0')}.png`)));
+      assert.ok(grid.width > 100 && grid.height > 100, name);
+    }
+    const scores = JSON.parse(readFileSync(join(out, 'hyperplane-gan', 'eval-hyperplane.json'), 'utf8'));
+    assert.equal(scores.samples, 200);
+    assert.ok(scores.pSum25 >= 0 && scores.pSum25 <= 1);
+    // Run again into the same folder: the demo clears its own output, and refuses a folder it did not make.
+    assert.equal(discern('demo', '--quick', '--seconds', '1', '--out', out).status, 0);
+    const foreign = mkdtempSync(join(tmpdir(), 'discern-foreign-'));
+    writeFileSync(join(foreign, 'notes.txt'), 'mine');
+    const refused = discern('demo', '--quick', '--seconds', '1', '--out', foreign);
+    assert.equal(refused.status, 1);
+    assert.match(refused.stderr, /is not empty and was not made by discern demo; choose another --out/);
+    assert.equal(readFileSync(join(foreign, 'notes.txt'), 'utf8'), 'mine');
   } finally {
     rmSync(out, { recursive: true, force: true });
   }

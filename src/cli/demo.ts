@@ -1,76 +1,69 @@
 /**
- * The README's main job: trains the MLP GAN (non-saturating cost) on MNIST for a fixed time and
- * writes a sample grid, the metrics log and a summary to the output folder.
+ * The README's main job (`npm start`): the theory lab, short trainings (a GAN on MNIST; the visual
+ * hyperplane with WGAN-GP and with the standard GAN on the same time budget), their evaluation,
+ * and the HTML report, all in one output folder.
  */
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { initEngine, Rng, tf, type TierRequest } from '../engine/index.js';
-import { loadMnist, mnistBatch } from '../data/mnist.js';
-import { mlpDiscriminator, mlpGenerator } from '../models/gan.js';
-import { defaultSettings, makeObjective } from '../train/objectives.js';
-import { writeImageGrid } from '../report/png.js';
-import { progress } from './progress.js';
+import { initEngine, type TierRequest } from '../engine/index.js';
+import { parseRunConfig } from '../train/config.js';
+import { RunDirectory } from '../train/run_dir.js';
+import { runReport } from './report.js';
+import { runTheory } from './theory.js';
+import { evaluateAndSave, trainWithProgress } from './train.js';
 
 export interface DemoOptions {
-  seconds: number;
   out: string;
+  /** Training budget per run. */
+  seconds: number;
+  /** Theory lab in quick mode and fewer evaluation samples (the tests use it). */
+  quick: boolean;
   seed: number;
   tier: TierRequest;
-  batch: number;
 }
 
-export async function runDemo({ seconds, out, seed, tier, batch }: DemoOptions): Promise<void> {
-  const engine = await initEngine(tier);
-  const dir = resolve(out);
-  mkdirSync(dir, { recursive: true });
-  const metricsPath = join(dir, 'metrics.jsonl');
-  writeFileSync(metricsPath, '');
-  console.error(`discern demo: MLP GAN on MNIST for ${seconds} s on the ${engine.tier} tier (seed ${seed}) → ${dir}`);
+const MARKER = 'demo.json';
+const RUNS = [
+  { task: 'mnist', criterion: 'gan', batch: 64 },
+  { task: 'hyperplane', criterion: 'wgan-gp', batch: 32 },
+  { task: 'hyperplane', criterion: 'gan', batch: 32 },
+] as const;
 
-  const mnist = loadMnist('train');
-  const rng = new Rng(seed);
-  const latent = 100;
-  const G = mlpGenerator(rng.fork('G'), latent);
-  const D = mlpDiscriminator(rng.fork('D'));
-  const objective = makeObjective('gan', { generator: G, critic: D, latent }, defaultSettings('gan'));
-  const trainRng = rng.fork('train');
-  const dataRng = rng.fork('data');
-  const fixedNoise = tf.tensor2d(rng.fork('samples').normals(64 * latent), [64, latent]);
-
-  let order = dataRng.permutation(mnist.count);
-  let cursor = 0;
-  const bar = progress('training');
-  const start = performance.now();
-  let steps = 0;
-  let losses = { discriminator: NaN, generator: NaN };
-  while ((performance.now() - start) / 1000 < seconds) {
-    if (cursor + batch > mnist.count) {
-      order = dataRng.permutation(mnist.count);
-      cursor = 0;
+/** The demo owns its folder: it clears what an earlier demo wrote, and refuses any other non-empty folder. */
+function prepare(dir: string): void {
+  if (existsSync(dir) && readdirSync(dir).length > 0) {
+    if (!existsSync(join(dir, MARKER))) {
+      throw new Error(`${dir} is not empty and was not made by discern demo; choose another --out`);
     }
-    const indices = order.subarray(cursor, cursor + batch);
-    cursor += batch;
-    const metrics = objective.step(() => tf.tensor2d(mnistBatch(mnist, indices), [batch, 784]), trainRng);
-    losses = { discriminator: metrics.critic_loss!, generator: metrics.generator_loss! };
-    steps++;
-    const elapsed = (performance.now() - start) / 1000;
-    if (!Number.isFinite(losses.discriminator) || !Number.isFinite(losses.generator)) {
-      throw new Error(`training diverged at step ${steps}: losses D ${losses.discriminator}, G ${losses.generator}`);
+    for (const entry of ['theory', ...RUNS.map((r) => `${r.task}-${r.criterion}`), 'report.html', MARKER]) {
+      rmSync(join(dir, entry), { recursive: true, force: true });
     }
-    if (steps % 10 === 0) {
-      appendFileSync(metricsPath, JSON.stringify({ step: steps, seconds: elapsed, d_loss: losses.discriminator, g_loss: losses.generator }) + '\n');
-    }
-    bar.update(Math.min(1, elapsed / seconds), { step: steps, 'steps/s': steps / elapsed, D: losses.discriminator, G: losses.generator });
   }
-  bar.stop();
-  const elapsed = (performance.now() - start) / 1000;
+}
 
-  const samples = tf.tidy(() => G.apply(fixedNoise, false));
-  const samplesPath = join(dir, 'samples.png');
-  writeImageGrid(samplesPath, { pixels: samples.dataSync() as Float32Array, count: 64, height: 28, width: 28 });
-  tf.dispose([samples, fixedNoise]);
-  const summary = { tier: engine.tier, seed, steps, seconds: elapsed, steps_per_s: steps / elapsed, final: losses, samples: samplesPath };
-  writeFileSync(join(dir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
-  console.log(`trained ${steps} steps in ${elapsed.toFixed(1)} s (${(steps / elapsed).toFixed(1)} steps/s on ${engine.tier}); D loss ${losses.discriminator.toFixed(3)}, G loss ${losses.generator.toFixed(3)}`);
-  console.log(`samples: ${samplesPath}`);
+export async function runDemo({ out, seconds, quick, seed, tier }: DemoOptions): Promise<void> {
+  const dir = resolve(out);
+  prepare(dir);
+  const engine = await initEngine(tier);
+  const start = performance.now();
+  console.error(`discern demo on the ${engine.tier} tier → ${dir}`);
+  await runTheory({ out: join(dir, 'theory'), json: false, quick, seed, tier });
+  writeFileSync(join(dir, MARKER), JSON.stringify({ seed, seconds, quick }) + '\n');
+
+  const runDirs: string[] = [];
+  for (const { task, criterion, batch } of RUNS) {
+    const config = parseRunConfig({
+      task, criterion, batch, seed, seconds, steps: 1_000_000, logEvery: 5, sampleEvery: 1_000_000, checkpointEvery: 1_000_000,
+    }, 'demo');
+    const runDir = new RunDirectory(join(dir, `${task}-${criterion}`));
+    const summary = await trainWithProgress(config, runDir, false);
+    console.error(`  ${task}/${criterion}: ${summary.steps} steps in ${summary.seconds.toFixed(0)} s`);
+    if (task === 'hyperplane') {
+      const scores = evaluateAndSave(runDir.path, quick ? 200 : 2000, seed);
+      console.error(`  P(sum = 25) = ${(100 * scores.pSum25).toFixed(1)}% (uniform digits ${(100 * scores.baselines.uniform).toFixed(2)}%)`);
+    }
+    runDirs.push(runDir.path);
+  }
+  await runReport([join(dir, 'theory'), ...runDirs], join(dir, 'report.html'));
+  console.log(`demo finished in ${((performance.now() - start) / 1000).toFixed(0)} s; open ${join(dir, 'report.html')}`);
 }

@@ -51,15 +51,14 @@ program
 
 program
   .command('demo')
-  .description('train a small GAN on MNIST for a fixed time and write a sample grid PNG')
-  .option('--seconds <s>', 'training time in seconds', positiveNumber('--seconds'), 60)
-  .option('--out <dir>', 'output folder', 'runs/demo')
+  .description('the main job: theory lab, short MNIST and visual-hyperplane trainings, their evaluation and the HTML report')
+  .option('--seconds <s>', 'training time per run (3 runs)', positiveNumber('--seconds'), 90)
+  .option('--out <dir>', 'output folder (cleared if an earlier demo made it)', 'runs/demo')
   .option('--seed <n>', 'random seed', integer('--seed'), 0)
-  .option('--batch <n>', 'batch size', integer('--batch'), 64)
+  .option('--quick', 'theory lab in quick mode, fewer evaluation samples', false)
   .option('--tier <tier>', `engine tier: auto, ${TIERS.join(', ')}`, tier, 'auto')
-  .addHelpText('after', '\nExample:\n  discern demo --seconds 30 --out runs/demo --seed 1')
-  .action(async (opts: { seconds: number; out: string; seed: number; batch: number; tier: TierRequest }) => {
-    if (opts.batch < 1) throw new InvalidArgumentError('--batch must be at least 1');
+  .addHelpText('after', '\nExample:\n  discern demo --seconds 60 --out runs/demo')
+  .action(async (opts: { seconds: number; out: string; seed: number; quick: boolean; tier: TierRequest }) => {
     await runDemo(opts);
   });
 

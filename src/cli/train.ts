@@ -1,9 +1,9 @@
 /** `discern train <task> --criterion <name>` and `discern eval hyperplane --run DIR`. */
-import { initEngine, type TierRequest } from '../engine/index.js';
-import { parseRunConfig, readConfigFile } from '../train/config.js';
+import { engineInfo, initEngine, type TierRequest } from '../engine/index.js';
+import { parseRunConfig, readConfigFile, type RunConfig } from '../train/config.js';
 import { RunDirectory } from '../train/run_dir.js';
-import { trainRun } from '../train/trainer.js';
-import { evaluateHyperplaneRun } from '../tasks/evaluate.js';
+import { trainRun, type TrainSummary } from '../train/trainer.js';
+import { evaluateHyperplaneRun, type HyperplaneEvaluation } from '../tasks/evaluate.js';
 import { progress } from './progress.js';
 
 export interface TrainCommandOptions {
@@ -33,28 +33,34 @@ export async function runTrain(options: TrainCommandOptions): Promise<void> {
     }
   }
   const config = parseRunConfig({ ...base, ...flags }, options.config ?? (options.resume ? dir.configPath : 'command line'));
-  const engine = await initEngine(options.tier);
-  console.error(`discern train: ${config.task} with ${config.criterion} for ${config.steps} steps on the ${engine.tier} tier → ${dir.path}`);
-  const bar = progress('training');
+  await initEngine(options.tier);
+  const summary = await trainWithProgress(config, dir, options.resume);
+  console.log(`${summary.stoppedEarly ? 'stopped' : 'finished'} at step ${summary.steps} in ${summary.seconds.toFixed(1)} s; checkpoint ${summary.checkpoint}`);
+}
+
+/** Trains with a progress bar (steps/s, ETA, live metrics) and notices on stderr. */
+export async function trainWithProgress(config: RunConfig, dir: RunDirectory, resume: boolean): Promise<TrainSummary> {
+  console.error(`discern train: ${config.task} with ${config.criterion} for ${config.seconds ? `${config.seconds} s` : `${config.steps} steps`} on the ${engineInfo().tier} tier → ${dir.path}`);
+  const bar = progress(`${config.task}/${config.criterion}`);
   const start = performance.now();
   let first: number | null = null;
   const summary = await trainRun(config, dir, {
-    resume: options.resume,
+    resume,
     notify: (m) => console.error(`discern train: ${m}`),
     onStep: (step, metrics) => {
       first ??= step - 1;
-      const rate = (step - first) / ((performance.now() - start) / 1000);
-      bar.update(step / config.steps, { step, 'steps/s': rate, ...metrics });
+      const elapsed = (performance.now() - start) / 1000;
+      const fraction = config.seconds ? Math.max(step / config.steps, elapsed / config.seconds) : step / config.steps;
+      bar.update(Math.min(1, fraction), { step, 'steps/s': (step - first) / elapsed, ...metrics });
     },
   });
   bar.stop();
-  console.log(`${summary.stoppedEarly ? 'stopped' : 'finished'} at step ${summary.steps} in ${summary.seconds.toFixed(1)} s; checkpoint ${summary.checkpoint}`);
+  return summary;
 }
 
 export async function runEvalHyperplane({ run, samples, seed, json, tier }: { run: string; samples: number; seed: number; json: boolean; tier: TierRequest }): Promise<void> {
   await initEngine(tier);
-  const result = evaluateHyperplaneRun(run, samples, seed, (m) => console.error(`discern eval: ${m}`));
-  new RunDirectory(run).writeJson('eval-hyperplane.json', result);
+  const result = evaluateAndSave(run, samples, seed);
   if (json) {
     console.log(JSON.stringify(result));
     return;
@@ -65,4 +71,11 @@ export async function runEvalHyperplane({ run, samples, seed, json, tier }: { ru
   console.log(`  P(|sum − 25| ≤ 1)    ${pct(result.pSumWithin1)}`);
   console.log(`  sum                  mean ${result.sumMean.toFixed(2)}, sd ${result.sumSd.toFixed(2)}`);
   console.log(`  recall               train ${result.recallTrain.toFixed(3)}, held-out ${result.recallHeldOut.toFixed(3)}`);
+}
+
+/** Evaluates a hyperplane run and keeps the scores in it (eval-hyperplane.json, read by the report). */
+export function evaluateAndSave(run: string, samples: number, seed: number): HyperplaneEvaluation {
+  const result = evaluateHyperplaneRun(run, samples, seed, (m) => console.error(`discern eval: ${m}`));
+  new RunDirectory(run).writeJson('eval-hyperplane.json', result);
+  return result;
 }

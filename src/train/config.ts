@@ -15,6 +15,8 @@ export const RunConfigSchema = z.strictObject({
   task: z.enum(TASKS),
   criterion: z.enum(CRITERIA),
   steps: positiveInt,
+  /** A wall-clock budget: training stops at `steps` or after this many seconds, whichever is first. */
+  seconds: z.number().positive().optional(),
   batch: positiveInt.default(64),
   seed: z.number().int().default(0),
   /** Critic updates per generator update; default per criterion (5 for WGAN-GP, else 1). */

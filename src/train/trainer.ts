@@ -5,7 +5,8 @@
  *
  * Step k draws all its randomness from Rng(seed).fork(`step/k`), so a run is a pure function of
  * its config: resuming from the checkpoint at step k replays steps k+1… exactly as an
- * uninterrupted run would (same seed, same engine tier).
+ * uninterrupted run would (same seed, same engine tier). A `seconds` budget ends a run at a step
+ * that depends on the machine's speed; the steps it does take are still exact.
  */
 import { Rng, tf } from '../engine/index.js';
 import { writeImageGrid } from '../report/png.js';
@@ -128,12 +129,13 @@ export async function trainRun(config: RunConfig, dir: RunDirectory, { resume, n
           (lastCheckpoint ? `the last good checkpoint is ${lastCheckpoint}` : 'no checkpoint was written yet'));
       }
       final = metrics;
-      const last = step === config.steps || stopRequested;
+      const outOfTime = config.seconds !== undefined && (performance.now() - start) / 1000 >= config.seconds;
+      const last = step === config.steps || stopRequested || outOfTime;
       if (step % config.logEvery === 0 || last) dir.appendMetrics({ step, ...metrics, seconds: (performance.now() - start) / 1000 });
       if (step % config.sampleEvery === 0 || last) writeSamples(step);
       if (step % config.checkpointEvery === 0 || last) lastCheckpoint = dir.saveCheckpoint(step, toCheckpoint(objective, step, config));
       onStep?.(step, metrics);
-      if (stopRequested) break;
+      if (last) break;
     }
     fixedNoise.dispose();
     const summary: TrainSummary = {
