@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadCheckpoint } from '../src/train/checkpoint.js';
@@ -67,6 +67,47 @@ test('a run killed with SIGKILL and resumed ends bit-identical to an uninterrupt
   const b = finalWeights(killed);
   assert.deepEqual([...a.keys()], [...b.keys()]);
   for (const [name, { values }] of a) assert.deepEqual(b.get(name)!.values, values, name);
+});
+
+test('Ctrl-C (SIGINT) saves a checkpoint at the current step and exits cleanly; resuming finishes the same run', async () => {
+  const dir = join(root, 'interrupted');
+  const child = spawn(process.execPath, [main, 'train', '--config', configPath, '--out', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  child.stdout.on('data', (d) => { stdout += d; });
+  await waitFor(() => existsSync(join(dir, 'checkpoints', 'step-0000004.ckpt')), 'the step-4 checkpoint');
+  child.kill('SIGINT');
+  const code = await new Promise((r) => child.on('exit', r));
+  assert.equal(code, 0);
+  const stoppedAt = Number(/stopped at step (\d+)/.exec(stdout)?.[1]);
+  assert.ok(stoppedAt >= 4 && stoppedAt < 40, stdout);
+  assert.equal(loadCheckpoint(join(dir, 'checkpoints', `step-${String(stoppedAt).padStart(7, '0')}.ckpt`)).meta.step, stoppedAt);
+  assert.ok(!existsSync(join(dir, 'lock')), 'the lock is released');
+  const resumed = discern('train', '--out', dir, '--resume');
+  assert.equal(resumed.status, 0, resumed.stderr);
+  const reference = finalWeights(join(root, 'reference'));
+  for (const [name, { values }] of finalWeights(dir)) assert.deepEqual(values, reference.get(name)!.values, name);
+});
+
+test('a full disk fails the checkpoint with a clear message and leaves no partial file', (t) => {
+  const mount = join(root, 'small-disk');
+  mkdirSync(mount, { recursive: true });
+  // A 1 MiB tmpfs: room for the config and metrics, not for a 12 MB checkpoint. Needs root.
+  if (spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mount]).status !== 0) {
+    t.skip('cannot mount a small tmpfs here (needs root)');
+    return;
+  }
+  try {
+    const dir = join(mount, 'run');
+    const result = discern('train', '--config', configPath, '--out', dir);
+    assert.equal(result.status, 1);
+    assert.match(result.stderr, /step-\d+\.ckpt: could not be written \(ENOSPC: no space left on the device\); earlier checkpoints are untouched/);
+    assert.doesNotMatch(result.stderr, /\n\s+at /);
+    const left = readdirSync(join(dir, 'checkpoints'));
+    assert.deepEqual(left.filter((f) => f.includes('.tmp-')), [], 'no partial file left behind');
+    for (const f of left) loadCheckpoint(join(dir, 'checkpoints', f)); // whatever was written whole still loads
+  } finally {
+    spawnSync('umount', [mount]);
+  }
 });
 
 test('a damaged newest checkpoint is named and skipped; the run resumes from the one before', () => {

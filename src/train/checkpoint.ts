@@ -92,17 +92,23 @@ export function decodeCheckpoint(bytes: Buffer, file: string): Checkpoint {
 export function saveCheckpoint(path: string, checkpoint: Checkpoint): void {
   mkdirSync(dirname(path), { recursive: true });
   const temporary = `${path}.tmp-${process.pid}`;
-  const fd = openSync(temporary, 'w');
+  const bytes = encodeCheckpoint(checkpoint);
+  let fd: number | null = null;
   try {
-    writeSync(fd, encodeCheckpoint(checkpoint));
+    fd = openSync(temporary, 'w');
+    // writeSync may write less than asked (a nearly full disk): continue until the device refuses.
+    for (let written = 0; written < bytes.length;) written += writeSync(fd, bytes, written, bytes.length - written);
     fsyncSync(fd);
-  } catch (error) {
     closeSync(fd);
+    fd = null;
+    renameSync(temporary, path);
+  } catch (error) {
+    if (fd !== null) closeSync(fd);
     rmSync(temporary, { force: true });
-    throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOSPC' ? 'no space left on the device' : code === 'EACCES' || code === 'EROFS' ? 'not writable' : String(error);
+    throw new CheckpointError(`${path}: could not be written (${code ?? 'error'}: ${reason}); earlier checkpoints are untouched`);
   }
-  closeSync(fd);
-  renameSync(temporary, path);
 }
 
 export function loadCheckpoint(path: string): Checkpoint {

@@ -136,6 +136,8 @@ export async function trainRun(config: RunConfig, dir: RunDirectory, { resume, n
       if (step % config.checkpointEvery === 0 || last) lastCheckpoint = dir.saveCheckpoint(step, toCheckpoint(objective, step, config));
       onStep?.(step, metrics);
       if (last) break;
+      // The loop is synchronous: yield so a Ctrl-C (SIGINT) handler can run between steps.
+      await new Promise((resolve) => setImmediate(resolve));
     }
     fixedNoise.dispose();
     const summary: TrainSummary = {
