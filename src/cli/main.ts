@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** The `discern` command line. */
 import { Command, InvalidArgumentError } from 'commander';
+import { integer, positiveNumber, tier, TIER_HELP } from './options.js';
 import { TIERS, type TierRequest } from '../engine/index.js';
 import { CLASSIFIER_PATH } from '../tasks/classifier.js';
 import { hyperplaneCombinations, splitCombinations, sumBaselines } from '../tasks/hyperplane.js';
@@ -10,29 +11,6 @@ import { runDoctor } from './doctor.js';
 import { runTheory } from './theory.js';
 import { runReport } from './report.js';
 import { runEvalHyperplane, runTrain } from './train.js';
-
-function positiveNumber(name: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive number (got '${value}')`);
-    return n;
-  };
-}
-
-function integer(name: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n)) throw new InvalidArgumentError(`${name} must be an integer (got '${value}')`);
-    return n;
-  };
-}
-
-function tier(value: string): TierRequest {
-  if (value !== 'auto' && !(TIERS as readonly string[]).includes(value)) {
-    throw new InvalidArgumentError(`unknown tier '${value}': use auto, ${TIERS.join(', ')}`);
-  }
-  return value as TierRequest;
-}
 
 const program = new Command()
   .name('discern')
