@@ -21,7 +21,7 @@ program
   .command('doctor')
   .description('show the engine tier, SIMD, threads, kernels and versions in use')
   .option('--json', 'print as JSON', false)
-  .option('--tier <tier>', `engine tier: auto, ${TIERS.join(', ')}`, tier, 'auto')
+  .option('--tier <tier>', TIER_HELP, tier, 'auto')
   .addHelpText('after', '\nExample:\n  discern doctor --json')
   .action(async (opts: { json: boolean; tier: TierRequest }) => {
     await runDoctor(opts);
@@ -34,7 +34,7 @@ program
   .option('--out <dir>', 'output folder (cleared if an earlier demo made it)', 'runs/demo')
   .option('--seed <n>', 'random seed', integer('--seed'), 0)
   .option('--quick', 'theory lab in quick mode, fewer evaluation samples', false)
-  .option('--tier <tier>', `engine tier: auto, ${TIERS.join(', ')}`, tier, 'auto')
+  .option('--tier <tier>', TIER_HELP, tier, 'auto')
   .addHelpText('after', '\nExample:\n  discern demo --seconds 60 --out runs/demo')
   .action(async (opts: { seconds: number; out: string; seed: number; quick: boolean; tier: TierRequest }) => {
     await runDemo(opts);
@@ -48,7 +48,7 @@ program
   .option('--quick', 'smaller grids and samples (seconds instead of a minute)', false)
   .option('--only <ids>', 'comma-separated section ids', (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean))
   .option('--seed <n>', 'random seed', integer('--seed'), 0)
-  .option('--tier <tier>', `engine tier: auto, ${TIERS.join(', ')}`, tier, 'auto')
+  .option('--tier <tier>', TIER_HELP, tier, 'auto')
   .addHelpText('after', '\nExamples:\n  discern theory\n  discern theory --quick --only self-contrastive-nce,figure-1 --json')
   .action(async (opts: { out: string; json: boolean; quick: boolean; only?: string[]; seed: number; tier: TierRequest }) => {
     const failed = await runTheory(opts);
@@ -64,7 +64,7 @@ program
   .option('--epochs <n>', 'training epochs', integer('--epochs'), 3)
   .option('--seed <n>', 'random seed', integer('--seed'), 0)
   .option('--weights <file>', 'checkpoint to read (and write with --train)', CLASSIFIER_PATH)
-  .option('--tier <tier>', `engine tier: auto, ${TIERS.join(', ')}`, tier, 'auto')
+  .option('--tier <tier>', TIER_HELP, tier, 'auto')
   .addHelpText('after', '\nExamples:\n  discern classifier --eval --json\n  discern classifier --train --epochs 3 --seed 0')
   .action(async (opts: { train: boolean; json: boolean; epochs: number; seed: number; weights: string; tier: TierRequest }) => {
     if (opts.epochs < 1) throw new InvalidArgumentError('--epochs must be at least 1');
@@ -82,7 +82,7 @@ program
   .option('--seed <n>', 'random seed', integer('--seed'))
   .option('--out <dir>', 'run directory (default runs/<task>-<criterion>)')
   .option('--resume', 'continue the run in --out from its newest good checkpoint', false)
-  .option('--tier <tier>', `engine tier: auto, ${TIERS.join(', ')}`, tier, 'auto')
+  .option('--tier <tier>', TIER_HELP, tier, 'auto')
   .addHelpText('after', '\nExamples:\n  discern train hyperplane --criterion wgan-gp --steps 2000 --out runs/hp-wgan\n  discern train --config runs.yaml --resume --out runs/hp-wgan')
   .action(async (task: string | undefined, opts: { criterion?: string; config?: string; steps?: number; batch?: number; seed?: number; out?: string; resume: boolean; tier: TierRequest }) => {
     await runTrain({ task, ...opts });
@@ -119,7 +119,7 @@ program
   .option('--samples <n>', 'examples to generate', integer('--samples'), 10_000)
   .option('--seed <n>', 'sampling seed', integer('--seed'), 0)
   .option('--json', 'print the scores as JSON', false)
-  .option('--tier <tier>', `engine tier: auto, ${TIERS.join(', ')}`, tier, 'auto')
+  .option('--tier <tier>', TIER_HELP, tier, 'auto')
   .addHelpText('after', '\nExample:\n  discern eval hyperplane --run runs/hp-wgan --json')
   .action(async (task: string, opts: { run: string; samples: number; seed: number; json: boolean; tier: TierRequest }) => {
     if (task !== 'hyperplane') throw new InvalidArgumentError(`no evaluation for task '${task}': use hyperplane`);
