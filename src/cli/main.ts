@@ -2,7 +2,7 @@
 /** The `discern` command line. */
 import { Command, InvalidArgumentError } from 'commander';
 import { integer, positiveNumber, tier, TIER_HELP } from './options.js';
-import { TIERS, type TierRequest } from '../engine/index.js';
+import type { TierRequest } from '../engine/index.js';
 import { CLASSIFIER_PATH } from '../tasks/classifier.js';
 import { hyperplaneCombinations, splitCombinations, sumBaselines } from '../tasks/hyperplane.js';
 import { runClassifier } from './classifier.js';
