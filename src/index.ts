@@ -1,4 +1,21 @@
+/** discern's public API. */
 export * from './engine/index.js';
 export * from './criteria/index.js';
 export * as layers from './models/layers.js';
 export * as ganModels from './models/gan.js';
+export { CouplingFlow } from './models/flow.js';
+export { loadMnist, mnistBatch, type MnistSet } from './data/mnist.js';
+export { DataError, parseIdx } from './data/idx.js';
+export { Adam, type AdamSettings } from './train/adam.js';
+export { CRITERIA, defaultSettings, makeObjective, type CriterionName, type Objective, type ObjectiveSettings } from './train/objectives.js';
+export { parseRunConfig, readConfigFile, ConfigError, type RunConfig } from './train/config.js';
+export { trainRun, TrainingDivergedError } from './train/trainer.js';
+export { RunDirectory } from './train/run_dir.js';
+export { loadCheckpoint, saveCheckpoint, CheckpointError } from './train/checkpoint.js';
+export { TASKS, getTask, type TaskName } from './tasks/index.js';
+export * as hyperplane from './tasks/hyperplane.js';
+export { classifyDigits, loadDigitClassifier } from './tasks/classifier.js';
+export { evaluateHyperplaneRun } from './tasks/evaluate.js';
+export { THEORY_SECTIONS } from './theory/index.js';
+export { renderSvg } from './report/plot.js';
+export { buildReport } from './report/html.js';
