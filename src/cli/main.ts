@@ -11,6 +11,9 @@ import { runDoctor } from './doctor.js';
 import { runTheory } from './theory.js';
 import { runReport } from './report.js';
 import { runEvalHyperplane, runTrain } from './train.js';
+import { registerExperimentCommand } from './experiment.js';
+import { registerRobustnessCommand } from './robustness.js';
+import { registerSweepCommands } from './sweep.js';
 
 const program = new Command()
   .name('discern')
@@ -135,6 +138,10 @@ program
   .action(async (paths: string[], opts: { out: string }) => {
     await runReport(paths, opts.out);
   });
+
+registerRobustnessCommand(program);
+registerExperimentCommand(program);
+registerSweepCommands(program);
 
 try {
   await program.parseAsync();

@@ -11,6 +11,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { renderSvg, type PlotSpec } from './plot.js';
 import { sumBaselines } from '../tasks/hyperplane.js';
+import { isSweepDirectory, sweepSection } from '../sweep/report.js';
 
 export class ReportError extends Error {
   override name = 'ReportError';
@@ -194,24 +195,84 @@ async function runSection(run: RunInput): Promise<string> {
   return `<section class="run"><h3>${escape(runName(run))}</h3><p class="note">${escape(run.path)}</p>${curves}${samples}</section>`;
 }
 
+/** A `discern robustness` folder: robustness.json and the figures it lists ([H17] Fig. 3). */
+const isRobustnessFolder = (path: string) => existsSync(join(resolve(path), 'robustness.json'));
+
+async function robustnessSection(path: string): Promise<string> {
+  const dir = resolve(path);
+  const result = readJson(join(dir, 'robustness.json')) as {
+    tier?: string; quick: boolean; seeds: number[];
+    perturbations: Array<{ id: string; unit: string; levels: number[]; estimators: Array<{
+      id: string; label: string; mean: number[]; sd: number[]; normalized: number[]; monotone: boolean; spearman: number;
+    }> }>;
+    figures: Array<{ file: string; title: string }>;
+  };
+  const tables = result.perturbations.map((p) => {
+    const last = p.levels.length - 1;
+    const rows = p.estimators.map((e) => `<tr><td>${escape(e.label)}</td><td>${num(e.mean[0])} ± ${num(e.sd[0])}</td>` +
+      `<td>${num(e.mean[last])} ± ${num(e.sd[last])}</td><td>${num(e.normalized[1], 2)}</td><td>${e.monotone ? 'yes' : 'no'}</td><td>${num(e.spearman, 2)}</td></tr>`).join('');
+    return `<h3>${escape(p.id)} (${escape(p.unit)}: ${p.levels.join(', ')})</h3><table><thead><tr><th>estimator</th><th>at ${p.levels[0]}</th>` +
+      `<th>at ${p.levels[last]}</th><th>normalized at ${p.levels[1]}</th><th>monotone</th><th>Spearman</th></tr></thead><tbody>${rows}</tbody></table>`;
+  });
+  const figures = result.figures.map((f) => {
+    const file = join(dir, f.file);
+    if (!existsSync(file)) throw new ReportError(`${file}: figure listed in robustness.json is missing; rerun discern robustness`);
+    return figure(readFileSync(file, 'utf8'), f.title);
+  });
+  return `<h2>Divergence robustness probe (Huang et al. 2017, Fig. 3)</h2><p class="note">${escape(dir)} · tier ${escape(result.tier ?? '?')} · ` +
+    `${result.seeds.length} seed(s)${result.quick ? ' · quick mode' : ''} · held-out estimates between MNIST and perturbed (different) MNIST images; ` +
+    `mean ± sd over seeds</p>${tables.join('')}${figures.join('')}`;
+}
+
+/** A `discern experiment sample-complexity` folder: sample-complexity.json, its figures and fitted slopes ([H17] Table 1). */
+const isSampleComplexityFolder = (path: string) => existsSync(join(resolve(path), 'sample-complexity.json'));
+
+function sampleComplexitySection(path: string): string {
+  const dir = resolve(path);
+  const result = readJson(join(dir, 'sample-complexity.json')) as {
+    tier?: string; mode: string; grid: { dims: number[]; seeds: number };
+    divergences: Array<{ id: string; label: string; paperRate: string }>;
+    slopes: Array<{ divergence: string; d: number; case: string; slope: number | null; expectedSlope: number }>;
+    figures: Array<{ file: string; title: string }>;
+  };
+  const rows = result.divergences.flatMap((div) => ['same', 'different'].map((kase) => {
+    const cells = result.grid.dims.map((d) => {
+      const s = result.slopes.find((r) => r.divergence === div.id && r.d === d && r.case === kase);
+      return `<td>${s ? `${num(s.slope, 2)} (${num(s.expectedSlope, 2)})` : '—'}</td>`;
+    });
+    return `<tr><td>${escape(div.label)}</td><td>${kase}</td>${cells.join('')}<td>${escape(div.paperRate)}</td></tr>`;
+  }));
+  const figures = result.figures.map((f) => {
+    const file = join(dir, f.file);
+    if (!existsSync(file)) throw new ReportError(`${file}: figure listed in sample-complexity.json is missing; rerun discern experiment sample-complexity`);
+    return figure(readFileSync(file, 'utf8'), f.title);
+  });
+  return `<h2>Sample complexity of divergence estimates (Huang et al. 2017, Table 1)</h2><p class="note">${escape(dir)} · tier ${escape(result.tier ?? '?')} · ` +
+    `${escape(result.mode)} grid · ${result.grid.seeds} seeds per point</p>${figures.join('')}<table><thead><tr><th>divergence</th><th>case</th>` +
+    `${result.grid.dims.map((d) => `<th>d = ${d}${d === 784 ? ' (MNIST)' : ''}: fitted (expected) slope</th>`).join('')}<th>[H17] Table 1</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+}
+
 export async function buildReport(paths: string[]): Promise<string> {
   if (paths.length === 0) throw new ReportError('give at least one run directory or theory folder');
-  const inputs = paths.map(readInput);
+  const inputs = paths.filter((p) => !isRobustnessFolder(p) && !isSweepDirectory(p) && !isSampleComplexityFolder(p)).map(readInput);
   const runs = inputs.filter((i): i is RunInput => i.kind === 'run');
   const theory = inputs.filter((i): i is TheoryInput => i.kind === 'theory');
   const evaluated = runs.filter((r) => r.evaluation?.sumHistogram);
   const body: string[] = [];
+  body.push(...paths.filter(isSweepDirectory).map(sweepSection));
   if (runs.length > 0) {
     body.push(`<h2>Criteria comparison</h2>${comparisonTable(runs)}`);
     if (evaluated.length > 0) body.push(figure(await renderSvg(histogramSpec(evaluated)), 'visual hyperplane: sums of the five predicted digits against independent-digit baselines (dashed); 25 is the target'));
     for (const run of runs) body.push(await runSection(run));
   }
   for (const t of theory) body.push(await theorySection(t));
+  for (const p of paths.filter(isRobustnessFolder)) body.push(await robustnessSection(p));
+  for (const p of paths.filter(isSampleComplexityFolder)) body.push(sampleComplexitySection(p));
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>discern report</title><style>
 body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:1100px;color:#222;line-height:1.4}
 table{border-collapse:collapse;margin:1rem 0;font-size:.9rem}th,td{border:1px solid #ccc;padding:.25rem .5rem;text-align:left}
 th{background:#f3f3f3}.baseline td{color:#666;font-style:italic}.mark{text-align:center}.claim{font-style:italic}
 .note{color:#666;font-size:.85rem}figure{margin:1rem 0}figure svg{max-width:100%;height:auto}img{image-rendering:pixelated;width:480px;max-width:100%}
 figcaption{color:#555;font-size:.85rem}</style></head><body><h1>discern report</h1>
-<p class="note">Generated ${new Date().toISOString()} from ${inputs.length} input${inputs.length > 1 ? 's' : ''}.</p>${body.join('\n')}</body></html>\n`;
+<p class="note">Generated ${new Date().toISOString()} from ${paths.length} input${paths.length > 1 ? 's' : ''}.</p>${body.join('\n')}</body></html>\n`;
 }
