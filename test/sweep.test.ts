@@ -20,7 +20,7 @@ import { jobViews, openQueue } from '../src/sweep/queue.js';
 import { expandSweep, readSweepFile, type Trial } from '../src/sweep/spec.js';
 import { SweepDirectory } from '../src/sweep/sweep_dir.js';
 import { meanInterval, tQuantile975 } from '../src/sweep/stats.js';
-import { sweepSection } from '../src/sweep/report.js';
+import { buildReport } from '../src/report/html.js';
 
 const repo = join(import.meta.dirname, '..');
 const entry = join(repo, 'src', 'sweep', 'main.ts');
@@ -157,9 +157,6 @@ test('the local pool runs trials in child processes, skips done ones on a re-run
   assert.equal(status.status, 0, status.output);
   assert.match(status.stdout, /sweep diverges: 1 trial \(local pool\): 0 queued, 0 running, 0 done, 1 failed/);
   assert.match(status.stdout, /failed {2}mnist-gan-seed1-\w+ {2}after 1 attempt\(s\): TrainingDivergedError/);
-
-  const html = sweepSection(dir.path);
-  assert.match(html, /<td>mnist<\/td><td>gan<\/td><td>1 \/ 1<\/td>/);
 });
 
 /** A free loopback port (bound, then released for redis-server). */
@@ -219,7 +216,7 @@ test('queue: two workers, one killed mid-trial; every trial completes exactly on
     // Exactly once: each good trial finished by one worker, once; the killed trial's second start resumed it.
     for (const trial of trials.slice(0, 2)) {
       const finishes = workers.map((w) => w.output().split('\n').filter((l) => l === `done ${trial.name}`).length);
-      assert.deepEqual(finishes.reduce((a, b) => a + b), 1, `${trial.name} finished ${finishes} times:\n${survivor.output()}`);
+      assert.equal(finishes.reduce((a, b) => a + b), 1, `${trial.name} finished ${finishes} times:\n${survivor.output()}`);
       assert.equal(sweep.output().split('\n').filter((l) => l.startsWith(`done ${trial.name}: step ${STEPS}`)).length, 1);
     }
     assert.match(survivor.output(), new RegExp(`\\[${killedTrial.name}\\] resuming from step \\d+`));
@@ -242,6 +239,13 @@ test('queue: two workers, one killed mid-trial; every trial completes exactly on
     for (const [name, { values }] of finalWeights(dir.runPath(killedTrial), STEPS)) assert.deepEqual(values, expected.get(name)!.values, name);
     const steps = readFileSync(join(dir.runPath(killedTrial), 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { step: number }).step);
     assert.deepEqual(steps, Array.from({ length: STEPS }, (_, i) => i + 1));
+
+    // The report: one row for the setting (mnist, gan), mean ± 95% interval over its two finished seeds.
+    const losses = trials.slice(0, 2).map((t) => dir.result(t)!.summary.final.critic_loss!);
+    const mean = (losses[0]! + losses[1]!) / 2;
+    const halfWidth = 12.706 * Math.abs(losses[0]! - losses[1]!) / 2;
+    const html = await buildReport([dir.path]);
+    assert.ok(html.includes(`<td>mnist</td><td>gan</td><td>2 / 3</td><td>${mean.toPrecision(3)} ± ${halfWidth.toPrecision(3)}</td>`), html);
 
     const status = sweepCommand('sweep', 'status', dir.path);
     assert.equal(status.status, 0, status.output);

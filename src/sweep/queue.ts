@@ -18,15 +18,15 @@ export const QUEUE_NAME = 'discern-trials';
 export interface TrialJobData {
   sweep: string;
   trial: Trial;
-  /** Times a worker shutting down handed the trial back: starts that do not count against its attempts. */
+  /** Times workers handed the trial back unrun (shutting down, or not seeing the sweep): starts not counted as attempts. */
   handedBack?: number;
 }
 
-/** Starts that count against the job's attempts: all but those a worker's shutdown handed back. */
-export const countedStarts = (job: TrialJob) => job.attemptsStarted - (job.data.handedBack ?? 0);
-
 export type TrialJob = Job<TrialJobData, TrialResult>;
 export type TrialQueue = Queue<TrialJobData, TrialResult>;
+
+/** Starts that count against the job's attempts: all but those workers handed back (see worker.ts). */
+export const countedStarts = (job: TrialJob) => job.attemptsStarted - (job.data.handedBack ?? 0);
 
 export const jobId = (sweep: string, trial: Trial) => `${sweep}/${trial.id}`;
 

@@ -75,7 +75,8 @@ export function sweepSection(path: string): string {
   });
   const done = [...groups.values()].reduce((a, g) => a + g.results.length, 0);
   return `<h2>Sweep ${escape(manifest.name)}</h2><p class="note">${escape(dir.path)} · ${done} of ${manifest.trials.length} trials done · ` +
-    'each cell: mean over seeds ± half-width of the 95% confidence interval (Student t, n − 1 degrees of freedom)</p>' +
+    'each cell: mean over seeds ± half-width of the 95% confidence interval (Student t, n − 1 degrees of freedom); ' +
+    'training metrics are those of the last step</p>' +
     `<table><thead><tr>${labelKeys.map((k) => `<th>${escape(k)}</th>`).join('')}<th>seeds done</th>${metrics.map((m) => `<th>${escape(m.label)}</th>`).join('')}</tr></thead>` +
     `<tbody>${rows.join('')}</tbody></table>`;
 }

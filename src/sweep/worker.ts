@@ -125,13 +125,13 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     if (worker.closing) process.exit(130);
     options.log(`${signal}: checkpointing ${active.size} running trial(s) and returning them to the queue (again to quit at once)`);
     for (const child of active) child.interrupt();
-    void worker.close();
+    // Idle, nothing to hand back: force, which does not wait for a Redis that may be unreachable.
+    void worker.close(active.size === 0);
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   options.log(`worker ${name} on ${options.queue}, artifacts ${resolve(options.artifacts)}, concurrency ${options.concurrency}`);
   try {
-    await worker.waitUntilReady();
     await new Promise<void>((resolve) => worker.once('closed', resolve));
   } finally {
     process.off('SIGINT', stop);
