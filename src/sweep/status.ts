@@ -4,7 +4,7 @@
  * (with the error), or, for the local pool, the run directory's lock and failed/<id>.json do.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { RunDirectory } from '../train/run_dir.js';
+import { isAlive, RunDirectory } from '../train/run_dir.js';
 import { jobViews, openQueue, type JobView, type TrialQueue, type TrialState } from './queue.js';
 import type { Sweep, Trial } from './spec.js';
 import type { SweepDirectory, SweepManifest } from './sweep_dir.js';
@@ -21,15 +21,6 @@ export interface TrialStatus {
 function progress(dir: SweepDirectory, trial: Trial): string {
   const steps = new RunDirectory(dir.runPath(trial)).checkpointSteps();
   return steps.length > 0 ? `checkpoint at step ${steps[steps.length - 1]} of ${trial.config.steps}` : '';
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 function localStatus(dir: SweepDirectory, trial: Trial): TrialStatus {

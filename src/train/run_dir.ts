@@ -16,7 +16,8 @@ export class RunDirectoryError extends Error {
 const KEEP_CHECKPOINTS = 3;
 const checkpointName = (step: number) => `step-${String(step).padStart(7, '0')}.ckpt`;
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this pid exists (signal 0 probes without signalling). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
