@@ -5,7 +5,7 @@
  * checkpoint by the other worker and bit-identical to an uninterrupted run, and a trial that
  * keeps failing is marked failed with its error after its attempts.
  *
- * The commands run from src/sweep/main.ts under tsx: the same commands `discern` registers.
+ * The commands run as `discern` itself (dist/cli/main.js, built by npm test).
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -23,13 +23,13 @@ import { meanInterval, tQuantile975 } from '../src/sweep/stats.js';
 import { buildReport } from '../src/report/html.js';
 
 const repo = join(import.meta.dirname, '..');
-const entry = join(repo, 'src', 'sweep', 'main.ts');
+const entry = join(repo, 'dist', 'cli', 'main.js');
 const root = mkdtempSync(join(tmpdir(), 'discern-sweep-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
 /** A sweep command as a separate process; the promise settles when it exits. */
 function start(args: string[]): { child: ChildProcess; output: () => string; exit: Promise<number | null> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [entry, ...args], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (d) => { output += d; });
   child.stderr!.on('data', (d) => { output += d; });
@@ -38,7 +38,7 @@ function start(args: string[]): { child: ChildProcess; output: () => string; exi
 }
 
 function sweepCommand(...args: string[]) {
-  const run = spawnSync(process.execPath, ['--import', 'tsx', entry, ...args], { cwd: repo, encoding: 'utf8' });
+  const run = spawnSync(process.execPath, [entry, ...args], { cwd: repo, encoding: 'utf8' });
   return { status: run.status, output: run.stdout + run.stderr, stdout: run.stdout };
 }
 
