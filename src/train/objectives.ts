@@ -78,7 +78,14 @@ export interface Objective {
 }
 
 const flat = (x: tf.Tensor) => tf.reshape(x, [x.shape[0]!, -1]) as tf.Tensor2D;
-const gradsOf = (variables: tf.Variable[], grads: tf.NamedTensorMap) => variables.map((v) => grads[v.name]!);
+/** One Adam step on `variables` down the gradient of `loss`; returns the loss's value. */
+function minimize(adam: Adam, variables: tf.Variable[], loss: () => tf.Scalar): number {
+  return tf.tidy(() => {
+    const { value, grads } = tf.variableGrads(loss, variables);
+    adam.step(variables.map((v) => grads[v.name]!));
+    return value.dataSync()[0]!;
+  });
+}
 
 function generatorLoss(criterion: AdversarialCriterion, fakeScores: tf.Tensor): tf.Scalar {
   switch (criterion) {
@@ -144,23 +151,17 @@ export function makeObjective(criterion: CriterionName, networks: Networks, sett
         for (let i = 0; i < settings.criticSteps; i++) {
           const real = nextBatch();
           batch = real.shape[0]!;
-          const loss = tf.tidy(() => {
+          // The generator's forward pass stays off the critic's gradient tape.
+          critic = tf.tidy(() => {
             const fake = G.apply(noise(batch, rng), true);
-            const { value, grads } = tf.variableGrads(() => criticLoss(real, fake, rng), D.variables);
-            dAdam.step(gradsOf(D.variables, grads));
-            return value;
+            return minimize(dAdam, D.variables, () => criticLoss(real, fake, rng));
           });
-          critic = loss.dataSync()[0]!;
-          tf.dispose([loss, real]);
+          real.dispose();
         }
-        const loss = tf.tidy(() => {
+        const generator = tf.tidy(() => {
           const z = noise(batch, rng);
-          const { value, grads } = tf.variableGrads(() => generatorLoss(criterion, D.apply(G.apply(z, true), true)), G.variables);
-          gAdam.step(gradsOf(G.variables, grads));
-          return value;
+          return minimize(gAdam, G.variables, () => generatorLoss(criterion, D.apply(G.apply(z, true), true)));
         });
-        const generator = loss.dataSync()[0]!;
-        loss.dispose();
         return { critic_loss: critic, generator_loss: generator };
       },
       state: () => collectState({ generator: G, critic: D }, { generator: gAdam, critic: dAdam }),
@@ -179,21 +180,18 @@ export function makeObjective(criterion: CriterionName, networks: Networks, sett
       step(nextBatch, rng) {
         const real = nextBatch();
         const batch = real.shape[0]!;
-        const loss = tf.tidy(() => {
+        const negativeElbo = tf.tidy(() => {
           const epsilon = noise(batch, rng);
-          const { value, grads } = tf.variableGrads(() => {
+          return minimize(adam, variables, () => {
             const code = E.apply(real, true);
             const mean = tf.slice(code, [0, 0], [batch, latent]) as tf.Tensor2D;
             const logVariance = tf.slice(code, [0, latent], [batch, latent]) as tf.Tensor2D;
             const z = tf.add(mean, tf.mul(tf.exp(tf.mul(logVariance, 0.5)), epsilon));
             const reconstruction = G.apply(z, true);
             return tf.neg(gaussianElbo({ x: real, reconstruction, mean, logVariance, sigma: settings.vaeSigma })) as tf.Scalar;
-          }, variables);
-          adam.step(gradsOf(variables, grads));
-          return value;
+          });
         });
-        const negativeElbo = loss.dataSync()[0]!;
-        tf.dispose([loss, real]);
+        real.dispose();
         return { negative_elbo: negativeElbo };
       },
       state: () => collectState({ encoder: E, generator: G }, { vae: adam }),
@@ -212,14 +210,11 @@ export function makeObjective(criterion: CriterionName, networks: Networks, sett
     step(nextBatch, rng) {
       const real = nextBatch();
       const batch = real.shape[0]!;
-      const loss = tf.tidy(() => {
+      const value = tf.tidy(() => {
         const z = noise(batch, rng);
-        const { value, grads } = tf.variableGrads(() => divergence(flat(real), flat(G.apply(z, true))), G.variables);
-        gAdam.step(gradsOf(G.variables, grads));
-        return value;
+        return minimize(gAdam, G.variables, () => divergence(flat(real), flat(G.apply(z, true))));
       });
-      const value = loss.dataSync()[0]!;
-      tf.dispose([loss, real]);
+      real.dispose();
       return { [criterion === 'mmd' ? 'mmd2' : 'sinkhorn']: value };
     },
     state: () => collectState({ generator: G }, { generator: gAdam }),
