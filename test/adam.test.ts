@@ -1,6 +1,5 @@
 /** Adam in PyTorch's form: closed-form first steps, and the native fused kernel equal to the tf-ops path. */
 import { before, test } from 'node:test';
-import assert from 'node:assert/strict';
 import { initEngine, Rng, tf } from '../src/engine/index.js';
 import { Adam, ADAM_KERNEL } from '../src/train/adam.js';
 import { assertClose, valuesOn } from './helpers/engine.js';

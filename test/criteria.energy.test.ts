@@ -1,6 +1,6 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { initEngine, Rng, tf } from '../src/engine/index.js';
+import { initEngine, tf } from '../src/engine/index.js';
 import { energyDistance } from '../src/criteria/index.js';
 import { assertAllClose, assertClose, assertTierAgreesWithCpu, centralDifferences, maxAbs, type Points, randomPoints, takeAll } from './helpers/numeric.js';
 

@@ -1,8 +1,8 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { initEngine, Rng, tf } from '../src/engine/index.js';
+import { initEngine, tf } from '../src/engine/index.js';
 import { medianBandwidth, mmd2, pairwiseSquaredDistances } from '../src/criteria/index.js';
-import { assertAllClose, assertClose, assertTierAgreesWithCpu, centralDifferences, maxAbs, type Points, randomPoints, take, takeAll } from './helpers/numeric.js';
+import { assertAllClose, assertClose, assertTierAgreesWithCpu, centralDifferences, maxAbs, type Points, randomPoints, takeAll } from './helpers/numeric.js';
 
 before(async () => {
   await initEngine();

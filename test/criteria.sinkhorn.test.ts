@@ -1,6 +1,6 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { initEngine, Rng, tf } from '../src/engine/index.js';
+import { initEngine, tf } from '../src/engine/index.js';
 import { sinkhornDivergence, type SinkhornOptions } from '../src/criteria/index.js';
 import { assertAllClose, assertClose, centralDifferences, maxAbs, type Points, randomPoints, take, takeAll } from './helpers/numeric.js';
 

@@ -127,7 +127,7 @@ test('a damaged newest checkpoint is named and skipped; the run resumes from the
 test('resume refuses to change the run’s configuration, except its length', () => {
   const result = discern('train', '--out', join(root, 'reference'), '--resume', '--criterion', 'wgan-gp');
   assert.equal(result.status, 1);
-  assert.match(result.stderr, /criterion \("gan" there, "wgan-gp" given\) cannot change \(only --steps can\)/);
+  assert.match(result.stderr, /criterion \("gan" there, "wgan-gp" given\) cannot change \(only --steps and --seconds can\)/);
   const fresh = discern('train', '--config', configPath, '--out', join(root, 'reference'));
   assert.equal(fresh.status, 1);
   assert.match(fresh.stderr, /already holds a run; continue it with --resume, or choose another --out/);
@@ -165,7 +165,7 @@ test('bad configs and output folders: one line naming the problem', () => {
 
 test('fuzzed configs are either valid or rejected with a ConfigError naming a key', () => {
   const valid: Record<string, unknown> = { task: 'hyperplane', criterion: 'wgan-gp', steps: 10, batch: 8, adam: { learningRate: 1e-4 } };
-  const keys = ['task', 'criterion', 'steps', 'batch', 'seed', 'criticSteps', 'adam', 'mmdBandwidths', 'vaeSigma', 'logEvery', 'bogus'];
+  const keys = ['task', 'criterion', 'steps', 'batch', 'seed', 'criticSteps', 'adam', 'mmdBandwidths', 'vaeSigma', 'logEvery', 'resolution', 'images', 'bogus'];
   const values: unknown[] = [null, -1, 0, 1.5, 3, 'gan', '', [], [1, -2], {}, { learningRate: -1 }, { beta1: 2 }, true, 1e308, NaN];
   const rng = new Rng('fuzz');
   for (let i = 0; i < 500; i++) {

@@ -3,7 +3,8 @@
  * sample-complexity.json (every estimate, the errors, the fitted slopes beside the expected and the
  * paper's rates, the structured-prediction counts) and the SVG figures, and prints the tables.
  */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { writeAtomically } from '../write_atomically.js';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { initEngine, type TierRequest } from '../engine/index.js';
@@ -29,12 +30,6 @@ export interface SampleComplexityCommandOptions {
   structured: boolean;
   json: boolean;
   tier: TierRequest;
-}
-
-function writeAtomically(path: string, text: string): void {
-  const temporary = `${path}.tmp-${process.pid}`;
-  writeFileSync(temporary, text);
-  renameSync(temporary, path);
 }
 
 function dimensionList(value: string): number[] {

@@ -6,11 +6,12 @@ import type { TierRequest } from '../engine/index.js';
 import { CLASSIFIER_PATH } from '../tasks/classifier.js';
 import { hyperplaneCombinations, splitCombinations, sumBaselines } from '../tasks/hyperplane.js';
 import { runClassifier } from './classifier.js';
+import { writeThinDigits } from './data.js';
 import { runDemo } from './demo.js';
 import { runDoctor } from './doctor.js';
 import { runTheory } from './theory.js';
 import { runReport } from './report.js';
-import { runEvalHyperplane, runTrain } from './train.js';
+import { runEvalHyperplane, runTrain, type TrainCommandOptions } from './train.js';
 import { registerExperimentCommand } from './experiment.js';
 import { registerRobustnessCommand } from './robustness.js';
 import { registerSweepCommands } from './sweep.js';
@@ -77,29 +78,39 @@ program
 program
   .command('train')
   .description('train a generative model on a task with a criterion; resumable, with metrics, samples and checkpoints')
-  .argument('[task]', 'mnist or hyperplane (or set task in --config)')
+  .argument('[task]', 'mnist, hyperplane or highres (or set task in --config)')
   .option('--criterion <name>', 'gan, gan-minimax, gan-ml, wgan-gp, wgan-gp-one-sided, mmd, sinkhorn, vae')
   .option('--config <file>', 'a JSON or YAML run config (flags override it)')
   .option('--steps <n>', 'training steps (generator updates)', integer('--steps'))
+  .option('--seconds <s>', 'a wall-clock budget: stop after this many seconds (or --steps, whichever is first)', positiveNumber('--seconds'))
   .option('--batch <n>', 'batch size', integer('--batch'))
+  .option('--resolution <n>', 'highres: image side, a power of two (32, 128, 512; default 128)', integer('--resolution'))
+  .option('--images <dir>', 'highres: train on this folder of same-size square PNGs instead of the built thin digits')
   .option('--seed <n>', 'random seed', integer('--seed'))
   .option('--out <dir>', 'run directory (default runs/<task>-<criterion>)')
   .option('--resume', 'continue the run in --out from its newest good checkpoint', false)
   .option('--tier <tier>', TIER_HELP, tier, 'auto')
-  .addHelpText('after', '\nExamples:\n  discern train hyperplane --criterion wgan-gp --steps 2000 --out runs/hp-wgan\n  discern train --config runs.yaml --resume --out runs/hp-wgan')
-  .action(async (task: string | undefined, opts: { criterion?: string; config?: string; steps?: number; batch?: number; seed?: number; out?: string; resume: boolean; tier: TierRequest }) => {
+  .addHelpText('after', '\nExamples:\n  discern train hyperplane --criterion wgan-gp --steps 2000 --out runs/hp-wgan\n' +
+    '  discern train highres --criterion vae --resolution 128 --seconds 600 --batch 32\n' +
+    '  discern train --config runs.yaml --resume --out runs/hp-wgan')
+  .action(async (task: string | undefined, opts: Omit<TrainCommandOptions, 'task'>) => {
     await runTrain({ task, ...opts });
   });
 
 program
   .command('data')
-  .description("describe a task's data")
-  .argument('<task>', 'hyperplane')
-  .option('--stats', 'print the combination counts and the reference rates (the default)', true)
+  .description("describe a task's data, or write the highres task's thin digits as PNGs")
+  .argument('<task>', 'hyperplane or highres')
+  .option('--stats', 'hyperplane: print the combination counts and the reference rates (the default)', true)
   .option('--json', 'print as JSON', false)
-  .addHelpText('after', '\nExample:\n  discern data hyperplane --stats --json')
-  .action((task: string, opts: { json: boolean }) => {
-    if (task !== 'hyperplane') throw new InvalidArgumentError(`no data description for task '${task}': use hyperplane`);
+  .option('--resolution <n>', 'highres: image side, a power of two from 16 to 1024', integer('--resolution'), 128)
+  .option('--count <n>', 'highres: how many thin digits to write', integer('--count'), 64)
+  .option('--seed <n>', 'highres: which digits and deformations', integer('--seed'), 0)
+  .option('--out <dir>', 'highres: the folder to write thin-<n>.png files into (train on it with --images)')
+  .addHelpText('after', '\nExamples:\n  discern data hyperplane --stats --json\n  discern data highres --resolution 512 --count 16 --out thin8-512')
+  .action((task: string, opts: { json: boolean; resolution: number; count: number; seed: number; out?: string }) => {
+    if (task === 'highres') return writeThinDigits(opts);
+    if (task !== 'hyperplane') throw new InvalidArgumentError(`no data command for task '${task}': use hyperplane or highres`);
     const split = splitCombinations(0);
     const { uniform, marginal, marginalDistribution } = sumBaselines();
     const stats = {

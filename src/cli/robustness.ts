@@ -2,7 +2,8 @@
  * `discern robustness`: the [H17] Fig. 3 probe. Writes robustness.json (raw estimates per seed,
  * mean ± sd, normalized curves) and the SVG figures, and prints a table of the curves.
  */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { writeAtomically } from '../write_atomically.js';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { initEngine, type TierRequest } from '../engine/index.js';
@@ -19,12 +20,6 @@ export interface RobustnessCommandOptions {
   /** Seeds seed, seed + 1, …; default DEFAULT_SEED_COUNT, 1 with --quick. */
   seeds?: number;
   tier: TierRequest;
-}
-
-function writeAtomically(path: string, text: string): void {
-  const temporary = `${path}.tmp-${process.pid}`;
-  writeFileSync(temporary, text);
-  renameSync(temporary, path);
 }
 
 const fixed = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(0) : x.toFixed(3));

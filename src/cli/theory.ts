@@ -1,5 +1,6 @@
 /** `discern theory`: runs the theory lab, writes theory.json and one SVG per figure, prints the checks. */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { writeAtomically } from '../write_atomically.js';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { initEngine, type TierRequest } from '../engine/index.js';
 import { renderSvg } from '../report/plot.js';
@@ -12,12 +13,6 @@ export interface TheoryCommandOptions {
   seed: number;
   only?: string[];
   tier: TierRequest;
-}
-
-function writeAtomically(path: string, text: string): void {
-  const temporary = `${path}.tmp-${process.pid}`;
-  writeFileSync(temporary, text);
-  renameSync(temporary, path);
 }
 
 /** Returns the number of checks that disagreed with theory. */

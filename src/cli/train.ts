@@ -11,7 +11,10 @@ export interface TrainCommandOptions {
   config?: string;
   criterion?: string;
   steps?: number;
+  seconds?: number;
   batch?: number;
+  resolution?: number;
+  images?: string;
   seed?: number;
   out?: string;
   resume: boolean;
@@ -21,15 +24,16 @@ export interface TrainCommandOptions {
 export async function runTrain(options: TrainCommandOptions): Promise<void> {
   const out = options.out ?? `runs/${options.task ?? 'run'}-${options.criterion ?? 'run'}`;
   const dir = new RunDirectory(out);
-  // On --resume the run's own config is the base; flags may only extend the number of steps.
+  // On --resume the run's own config is the base; flags may only change the budget (steps, seconds).
   const base = options.resume && dir.hasRun() ? dir.readConfig() : options.config ? readConfigFile(options.config) : {};
   const flags = Object.fromEntries(Object.entries({
-    task: options.task, criterion: options.criterion, steps: options.steps, batch: options.batch, seed: options.seed,
+    task: options.task, criterion: options.criterion, steps: options.steps, seconds: options.seconds, batch: options.batch,
+    seed: options.seed, resolution: options.resolution, images: options.images,
   }).filter(([, v]) => v !== undefined));
   if (options.resume && dir.hasRun()) {
-    const changed = Object.keys(flags).filter((k) => k !== 'steps' && flags[k] !== base[k]);
+    const changed = Object.keys(flags).filter((k) => k !== 'steps' && k !== 'seconds' && flags[k] !== base[k]);
     if (changed.length > 0) {
-      throw new Error(`--resume continues ${dir.path} as it was configured; ${changed.map((k) => `${k} (${JSON.stringify(base[k])} there, ${JSON.stringify(flags[k])} given)`).join(', ')} cannot change (only --steps can)`);
+      throw new Error(`--resume continues ${dir.path} as it was configured; ${changed.map((k) => `${k} (${JSON.stringify(base[k])} there, ${JSON.stringify(flags[k])} given)`).join(', ')} cannot change (only --steps and --seconds can)`);
     }
   }
   const config = parseRunConfig({ ...base, ...flags }, options.config ?? (options.resume ? dir.configPath : 'command line'));

@@ -1,7 +1,6 @@
 /** Sample grids as PNG files. */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { PNG } from 'pngjs';
+import { encodeGrayPng } from '../data/png_folder.js';
+import { writeAtomically } from '../write_atomically.js';
 
 export interface ImageBatch {
   /** count × height × width values in [−1, 1] (grayscale), row-major per image. */
@@ -18,26 +17,23 @@ export function encodeImageGrid({ pixels, count, height, width }: ImageBatch, co
   }
   const rows = Math.ceil(count / columns);
   const gap = 2;
-  const png = new PNG({ width: columns * (width + gap) + gap, height: rows * (height + gap) + gap, colorType: 0, inputColorType: 0, inputHasAlpha: false });
-  const data = Buffer.alloc(png.width * png.height, 24);
+  const gridWidth = columns * (width + gap) + gap;
+  const gridHeight = rows * (height + gap) + gap;
+  const data = new Uint8Array(gridWidth * gridHeight).fill(24);
   for (let i = 0; i < count; i++) {
     const top = gap + Math.floor(i / columns) * (height + gap);
     const left = gap + (i % columns) * (width + gap);
     for (let y = 0; y < height; y++) {
       for (let x = 0; x < width; x++) {
         const v = pixels[(i * height + y) * width + x]!;
-        data[(top + y) * png.width + left + x] = Math.round(Math.min(1, Math.max(-1, v)) * 127.5 + 127.5);
+        data[(top + y) * gridWidth + left + x] = Math.round(Math.min(1, Math.max(-1, v)) * 127.5 + 127.5);
       }
     }
   }
-  png.data = data;
-  return PNG.sync.write(png, { colorType: 0, inputColorType: 0, inputHasAlpha: false });
+  return encodeGrayPng(data, gridWidth, gridHeight);
 }
 
 /** Writes atomically (temp file + rename), so a crash never leaves a half-written image. */
 export function writeImageGrid(path: string, batch: ImageBatch, columns?: number): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const temporary = `${path}.tmp-${process.pid}`;
-  writeFileSync(temporary, encodeImageGrid(batch, columns));
-  renameSync(temporary, path);
+  writeAtomically(path, encodeImageGrid(batch, columns));
 }

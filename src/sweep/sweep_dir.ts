@@ -6,8 +6,9 @@
  * Workers on other machines find a trial's run directory from their own --artifacts and the
  * sweep's name, so the shared filesystem may be mounted at different paths.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { writeAtomically } from '../write_atomically.js';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Trial } from './spec.js';
 import { readTrialResult, type TrialResult } from './result.js';
 
@@ -32,10 +33,7 @@ export interface TrialFailure {
 const MANIFEST = 'sweep.json';
 
 function writeJsonAtomically(path: string, value: unknown): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const temporary = `${path}.tmp-${process.pid}`;
-  writeFileSync(temporary, JSON.stringify(value, null, 2) + '\n');
-  renameSync(temporary, path);
+  writeAtomically(path, JSON.stringify(value, null, 2) + '\n');
 }
 
 export class SweepDirectory {

@@ -4,6 +4,7 @@
  *
  *   mnist       28×28 digits, the benchmark's DCGAN networks (encoder: the critic with 2·latent outputs)
  *   hyperplane  five digits summing to 25 ([H17]), src/models/hyperplane.ts
+ *   highres     one class of thin digits at 32²…512² ([H17] Thin-8) or a folder of PNGs, src/tasks/highres.ts
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '../engine/random.js';
@@ -11,16 +12,21 @@ import { loadMnist, mnistBatch } from '../data/mnist.js';
 import { dcganDiscriminator, dcganGenerator } from '../models/gan.js';
 import { Conv2d, Dense, flatten, leakyRelu, Sequential } from '../models/layers.js';
 import { hyperplaneCritic, hyperplaneEncoder, hyperplaneGenerator, HYPERPLANE_LATENT } from '../models/hyperplane.js';
-import type { CriterionName, Networks } from '../train/objectives.js';
+import type { CriterionName, Networks, ObjectiveSettings } from '../train/objectives.js';
 import type { ImageBatch } from '../report/png.js';
+import { highresTask, type HighresOptions } from './highres.js';
 import { drawExamples, indexByDigit, splitCombinations } from './hyperplane.js';
 
-export const TASKS = ['mnist', 'hyperplane'] as const;
+export const TASKS = ['mnist', 'hyperplane', 'highres'] as const;
 export type TaskName = (typeof TASKS)[number];
 
 export interface Task {
   name: TaskName;
   latent: number;
+  /** The task's defaults for criterion settings (a config's values override them). */
+  settings?: Partial<ObjectiveSettings>;
+  /** How many samples the periodic sample grid shows, in how many columns. */
+  samples: { count: number; columns: number };
   networks(criterion: CriterionName, rng: Rng): Networks;
   /** A batch of training data drawn with `rng` (with replacement across steps). */
   batch(size: number, rng: Rng): tf.Tensor;
@@ -42,6 +48,7 @@ function mnistTask(): Task {
   return {
     name: 'mnist',
     latent,
+    samples: { count: 64, columns: 8 },
     networks: (criterion, rng) => ({
       generator: dcganGenerator(rng.fork('generator'), latent),
       critic: criterion === 'vae' ? undefined : dcganDiscriminator(rng.fork('critic')),
@@ -63,6 +70,7 @@ function hyperplaneTask(): Task {
   return {
     name: 'hyperplane',
     latent: HYPERPLANE_LATENT,
+    samples: { count: 64, columns: 4 },
     networks: (criterion, rng) => ({
       generator: hyperplaneGenerator(rng.fork('generator')),
       critic: criterion === 'vae' ? undefined : hyperplaneCritic(rng.fork('critic')),
@@ -93,9 +101,11 @@ function hyperplaneTask(): Task {
   };
 }
 
-export function getTask(name: TaskName): Task {
+/** `options` apply to the highres task only (the config schema rejects them elsewhere). */
+export function getTask(name: TaskName, options: HighresOptions = {}): Task {
   switch (name) {
     case 'mnist': return mnistTask();
     case 'hyperplane': return hyperplaneTask();
+    case 'highres': return highresTask(options);
   }
 }

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { isResolution } from '../data/thin_digits.js';
 import { TASKS } from '../tasks/index.js';
 import { CRITERIA, defaultSettings, type CriterionName, type ObjectiveSettings } from './objectives.js';
 
@@ -19,6 +20,10 @@ export const RunConfigSchema = z.strictObject({
   seconds: z.number().positive().optional(),
   batch: positiveInt.default(64),
   seed: z.number().int().default(0),
+  /** highres only: the side of the square images (a power of two, 16…1024; default 128). */
+  resolution: z.number().int().refine(isResolution, 'must be a power of two from 16 to 1024').optional(),
+  /** highres only: a folder of same-size square PNGs to train on instead of the built thin digits. */
+  images: z.string().min(1).optional(),
   /** Critic updates per generator update; default per criterion (5 for WGAN-GP, else 1). */
   criticSteps: positiveInt.optional(),
   adam: z.strictObject({
@@ -33,6 +38,12 @@ export const RunConfigSchema = z.strictObject({
   logEvery: positiveInt.default(10),
   sampleEvery: positiveInt.default(500),
   checkpointEvery: positiveInt.default(200),
+}).superRefine((config, context) => {
+  for (const key of ['resolution', 'images'] as const) {
+    if (config[key] !== undefined && config.task !== 'highres') {
+      context.addIssue({ code: 'custom', path: [key], message: `applies to task highres only, not ${config.task}; remove it` });
+    }
+  }
 });
 
 export type RunConfig = z.infer<typeof RunConfigSchema>;
@@ -91,9 +102,9 @@ export function readConfigFile(path: string): Record<string, unknown> {
   return parsed as Record<string, unknown>;
 }
 
-/** The objective's settings: the criterion's defaults with the config's overrides. */
-export function objectiveSettings(config: RunConfig): ObjectiveSettings {
-  const defaults = defaultSettings(config.criterion as CriterionName);
+/** The objective's settings: the criterion's defaults, then the task's, then the config's. */
+export function objectiveSettings(config: RunConfig, taskDefaults: Partial<ObjectiveSettings> = {}): ObjectiveSettings {
+  const defaults = { ...defaultSettings(config.criterion as CriterionName), ...taskDefaults };
   return {
     adam: { ...defaults.adam, ...config.adam },
     criticSteps: config.criticSteps ?? defaults.criticSteps,

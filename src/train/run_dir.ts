@@ -2,8 +2,9 @@
  * A run directory: config.json, metrics.jsonl, checkpoints/step-NNNNNNN.ckpt (the newest few),
  * samples/step-NNNNNNN.png, summary.json, and a lock file while a process trains in it.
  */
+import { writeAtomically } from '../write_atomically.js';
 import {
-  appendFileSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync,
+  appendFileSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync,
   writeFileSync, writeSync,
 } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -81,9 +82,7 @@ export class RunDirectory {
 
   writeJson(name: string, value: unknown): void {
     const path = join(this.path, name);
-    const temporary = `${path}.tmp-${process.pid}`;
-    writeFileSync(temporary, JSON.stringify(value, null, 2) + '\n');
-    renameSync(temporary, path);
+    writeAtomically(path, JSON.stringify(value, null, 2) + '\n');
   }
 
   readConfig(): Record<string, unknown> {

@@ -36,8 +36,6 @@ export interface TrainSummary {
   checkpoint: string | null;
 }
 
-const SAMPLE_COUNT = 64;
-
 export interface BuiltRun {
   task: Task;
   objective: Objective;
@@ -46,10 +44,10 @@ export interface BuiltRun {
 
 /** The task, networks and objective a config describes, initialized from its seed. */
 export function buildRun(config: RunConfig): BuiltRun {
-  const task = getTask(config.task);
+  const task = getTask(config.task, config);
   const rng = new Rng(config.seed);
   const networks = task.networks(config.criterion, rng.fork('init'));
-  return { task, objective: makeObjective(config.criterion, networks, objectiveSettings(config)), rng };
+  return { task, objective: makeObjective(config.criterion, networks, objectiveSettings(config, task.settings)), rng };
 }
 
 function toCheckpoint(objective: Objective, step: number, config: RunConfig): Checkpoint {
@@ -108,10 +106,11 @@ export async function trainRun(config: RunConfig, dir: RunDirectory, { resume, n
     }
     dir.writeJson('config.json', config);
 
-    const fixedNoise = tf.tensor2d(rng.fork('samples').normals(SAMPLE_COUNT * task.latent), [SAMPLE_COUNT, task.latent]);
+    const { count, columns } = task.samples;
+    const fixedNoise = tf.tensor2d(rng.fork('samples').normals(count * task.latent), [count, task.latent]);
     const writeSamples = (step: number) => {
       const samples = tf.tidy(() => objective.networks.generator.apply(fixedNoise, false));
-      writeImageGrid(dir.samplePath(step), task.toImages(samples), task.name === 'hyperplane' ? 4 : 8);
+      writeImageGrid(dir.samplePath(step), task.toImages(samples), columns);
       samples.dispose();
     };
 

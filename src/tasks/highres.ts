@@ -1,0 +1,63 @@
+/**
+ * High-resolution single-class images ([H17] Thin-8): thin digits built from MNIST at
+ * `resolution`² (src/data/thin_digits.ts), or any folder of same-size square PNGs. WGAN-GP, the
+ * VAE and the nonparametric criteria train on the networks of src/models/highres.ts.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { DataError } from '../data/idx.js';
+import { loadPngFolder, type GrayImages } from '../data/png_folder.js';
+import { isResolution, thinDigits } from '../data/thin_digits.js';
+import { HIGHRES_LATENT, highresCritic, highresEncoder, highresGenerator } from '../models/highres.js';
+import type { Task } from './index.js';
+
+/** [H17]'s Thin-8 holds 1,500 images. */
+export const THIN_DIGIT_COUNT = 1500;
+export const DEFAULT_RESOLUTION = 128;
+
+export interface HighresOptions {
+  resolution?: number;
+  /** A folder of PNGs to train on instead of the built thin digits. */
+  images?: string;
+}
+
+function checkedFolder(dir: string, resolution: number | undefined): GrayImages {
+  const set = loadPngFolder(dir);
+  if (set.height !== set.width || !isResolution(set.width)) {
+    throw new DataError(`${set.source}: images are ${set.width}×${set.height}; the networks need square images with a power-of-two side from 16 to 1024 (resize them, e.g. to 128×128)`);
+  }
+  if (resolution !== undefined && resolution !== set.width) {
+    throw new DataError(`${set.source}: images are ${set.width}×${set.width} but resolution is ${resolution}; drop resolution or resize the images`);
+  }
+  return set;
+}
+
+export function highresTask({ resolution, images }: HighresOptions): Task {
+  const folder = images === undefined ? null : checkedFolder(images, resolution);
+  const side = folder?.width ?? resolution ?? DEFAULT_RESOLUTION;
+  let data: GrayImages | null = folder;
+  // Distances between images grow with the side; so do the pixel-space kernels' scales.
+  const scale = side / 28;
+  return {
+    name: 'highres',
+    latent: HIGHRES_LATENT,
+    settings: { mmdBandwidths: [2, 5, 10, 20, 40].map((b) => b * scale), sinkhornBlur: scale },
+    samples: side > 128 ? { count: 16, columns: 4 } : { count: 64, columns: 8 },
+    networks: (criterion, rng) => ({
+      generator: highresGenerator(side, rng.fork('generator')),
+      critic: criterion === 'vae' ? undefined : highresCritic(side, rng.fork('critic')),
+      encoder: criterion === 'vae' ? highresEncoder(side, rng.fork('encoder')) : undefined,
+      latent: HIGHRES_LATENT,
+    }),
+    batch(size, rng) {
+      data ??= thinDigits({ resolution: side, count: THIN_DIGIT_COUNT });
+      const pixels = side * side;
+      const batch = new Float32Array(size * pixels);
+      for (let n = 0; n < size; n++) {
+        const from = rng.int(data.count) * pixels;
+        for (let p = 0; p < pixels; p++) batch[n * pixels + p] = data.pixels[from + p]! / 127.5 - 1;
+      }
+      return tf.tensor4d(batch, [size, side, side, 1]);
+    },
+    toImages: (x) => ({ pixels: x.dataSync() as Float32Array, count: x.shape[0]!, height: side, width: side }),
+  };
+}
