@@ -160,26 +160,40 @@ export function isResolution(n: number): boolean {
   return Number.isInteger(n) && n >= 16 && n <= 1024 && (n & (n - 1)) === 0;
 }
 
-/** `count` thin digits of one class at `resolution`², 8-bit (0 = background), deterministic in the seed. */
-export function thinDigits(options: ThinDigitOptions): GrayImages {
-  const { resolution, count } = options;
+/**
+ * The thin digits of one class at `resolution`², as a function of the image's index: image n
+ * draws its MNIST digit and its deformation from its own stream of the seed, so any image can be
+ * built alone, in any order, and is the same at every resolution. 8-bit, 0 = background.
+ */
+export function thinDigitMaker(options: Omit<ThinDigitOptions, 'count'>): (n: number) => Uint8Array {
+  const { resolution } = options;
   const settings = { ...THIN_DIGIT_DEFAULTS, ...options };
   if (!isResolution(resolution)) throw new DataError(`thin digits: resolution ${resolution} is not a power of two from 16 to 1024`);
-  if (!Number.isInteger(count) || count < 1) throw new DataError(`thin digits: count ${count} must be a positive integer`);
   if (!Number.isInteger(settings.digit) || settings.digit < 0 || settings.digit > 9) {
     throw new DataError(`thin digits: digit ${settings.digit} must be one of 0…9`);
   }
   const train = loadMnist('train');
   const sources: number[] = [];
   for (let i = 0; i < train.count; i++) if (train.labels[i] === settings.digit) sources.push(i);
-  const rng = new Rng(`thin-digits/${settings.seed}`);
-  const pixels = new Uint8Array(count * resolution * resolution);
+  const seed = new Rng(`thin-digits/${settings.seed}`);
   const mnist = new Float32Array(SIDE * SIDE);
-  for (let n = 0; n < count; n++) {
+  return (n) => {
+    const rng = seed.fork(`image/${n}`);
     const source = sources[rng.int(sources.length)]!;
     for (let p = 0; p < SIDE * SIDE; p++) mnist[p] = (train.images[source * SIDE * SIDE + p]! + 1) / 2;
-    const image = thinDigit(mnist, resolution, rng.fork(`image/${n}`), settings);
-    for (let p = 0; p < image.length; p++) pixels[n * image.length + p] = Math.round(255 * image[p]!);
-  }
-  return { pixels, count, height: resolution, width: resolution, source: `thin ${settings.digit}s from MNIST (seed ${settings.seed})` };
+    return Uint8Array.from(thinDigit(mnist, resolution, rng, settings), (v) => Math.round(255 * v));
+  };
+}
+
+export const thinDigitsSource = (digit: number, seed: number | string) => `thin ${digit}s from MNIST (seed ${seed})`;
+
+/** `count` thin digits of one class at `resolution`² (see thinDigitMaker). */
+export function thinDigits(options: ThinDigitOptions): GrayImages {
+  const { resolution, count } = options;
+  if (!Number.isInteger(count) || count < 1) throw new DataError(`thin digits: count ${count} must be a positive integer`);
+  const make = thinDigitMaker(options);
+  const pixels = new Uint8Array(count * resolution * resolution);
+  for (let n = 0; n < count; n++) pixels.set(make(n), n * resolution * resolution);
+  const { digit, seed } = { ...THIN_DIGIT_DEFAULTS, ...options };
+  return { pixels, count, height: resolution, width: resolution, source: thinDigitsSource(digit, seed) };
 }

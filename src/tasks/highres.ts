@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { DataError } from '../data/idx.js';
 import { loadPngFolder, type GrayImages } from '../data/png_folder.js';
-import { isResolution, thinDigits } from '../data/thin_digits.js';
+import { isResolution, thinDigitMaker } from '../data/thin_digits.js';
 import { HIGHRES_LATENT, highresCritic, highresEncoder, highresGenerator } from '../models/highres.js';
 import type { Task } from './index.js';
 
@@ -34,7 +34,21 @@ function checkedFolder(dir: string, resolution: number | undefined): GrayImages 
 export function highresTask({ resolution, images }: HighresOptions): Task {
   const folder = images === undefined ? null : checkedFolder(images, resolution);
   const side = folder?.width ?? resolution ?? DEFAULT_RESOLUTION;
-  let data: GrayImages | null = folder;
+  const pixels = side * side;
+  const count = folder?.count ?? THIN_DIGIT_COUNT;
+  // Thin digits are built when a batch first draws them (at 512² the whole set takes about a minute).
+  let make: ((n: number) => Uint8Array) | null = null;
+  const built = new Map<number, Uint8Array>();
+  const image = (n: number): Uint8Array => {
+    if (folder) return folder.pixels.subarray(n * pixels, (n + 1) * pixels);
+    let digit = built.get(n);
+    if (!digit) {
+      make ??= thinDigitMaker({ resolution: side });
+      digit = make(n);
+      built.set(n, digit);
+    }
+    return digit;
+  };
   // Distances between images grow with the side; so do the pixel-space kernels' scales.
   const scale = side / 28;
   return {
@@ -49,12 +63,10 @@ export function highresTask({ resolution, images }: HighresOptions): Task {
       latent: HIGHRES_LATENT,
     }),
     batch(size, rng) {
-      data ??= thinDigits({ resolution: side, count: THIN_DIGIT_COUNT });
-      const pixels = side * side;
       const batch = new Float32Array(size * pixels);
       for (let n = 0; n < size; n++) {
-        const from = rng.int(data.count) * pixels;
-        for (let p = 0; p < pixels; p++) batch[n * pixels + p] = data.pixels[from + p]! / 127.5 - 1;
+        const drawn = image(rng.int(count));
+        for (let p = 0; p < pixels; p++) batch[n * pixels + p] = drawn[p]! / 127.5 - 1;
       }
       return tf.tensor4d(batch, [size, side, side, 1]);
     },
