@@ -12,8 +12,8 @@ const randn = (seed: string, shape: number[]) =>
   tf.tensor(new Rng(seed).normals(shape.reduce((a, b) => a * b, 1)), shape);
 
 export const EXPECTED_KERNELS = {
-  wasm: ['BatchMatMul', '_FusedMatMul', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'LeakyRelu', 'OneHot', 'UnsortedSegmentSum'],
-  native: ['BatchMatMul', '_FusedMatMul', 'Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'Sum', 'Mean', 'LeakyRelu', 'OneHot', 'UnsortedSegmentSum'],
+  wasm: ['BatchMatMul', '_FusedMatMul', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'LeakyRelu', 'OneHot', 'UnsortedSegmentSum', 'Identity'],
+  native: ['BatchMatMul', '_FusedMatMul', 'Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'Sum', 'Mean', 'LeakyRelu', 'OneHot', 'UnsortedSegmentSum', 'Identity'],
 };
 
 export function kernelSuite(tier: 'wasm' | 'native'): void {
@@ -212,6 +212,36 @@ describe('OneHot and UnsortedSegmentSum (the gradient of gather)', () => {
     assertBackendsAgree(() => tf.unsortedSegmentSum(randn('x', [6, 3, 2]), tf.tensor1d([2, 0, 2, 5, -1, 0], 'int32'), 4), 'segment sum', 1e-6, 1e-6);
     assertBackendsAgree(() => tf.cast(tf.unsortedSegmentSum(tf.tensor1d([1, 2, 3, 4], 'int32'), tf.tensor1d([1, 1, 0, 3], 'int32'), 4), 'float32'), 'int segment sum', 0, 0);
     assertBackendsAgree(() => tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.gather(x, tf.tensor1d([0, 0, 2, 1, 2], 'int32')), randn('w', [5, 3]))))(randn('x', [4, 3])), 'gather gradient', 1e-6, 1e-6);
+  });
+});
+
+describe('Identity (clones share memory)', () => {
+  test('a clone keeps its values when the original is disposed, and the memory is freed with the last of them', () => {
+    const before = tf.memory();
+    const x = randn('x', [1000]);
+    const expected = x.dataSync().slice();
+    const inner = tf.clone(x);
+    const clones = [tf.clone(x), tf.clone(inner)];
+    inner.dispose();
+    assert.equal(tf.memory().numDataBuffers, before.numDataBuffers + 1, 'clones hold no memory of their own');
+    x.dispose();
+    for (const c of clones) assert.deepEqual(c.dataSync(), expected);
+    // Ops on a clone produce new tensors and leave the shared values alone.
+    const doubled = tf.mul(clones[0]!, 2);
+    assert.deepEqual(clones[1]!.dataSync(), expected);
+    doubled.dispose();
+    clones.forEach((c) => c.dispose());
+    assert.equal(tf.memory().numBytes, before.numBytes);
+    assert.equal(tf.memory().numTensors, before.numTensors);
+  });
+
+  test('gradients that save their inputs and outputs agree with cpu (tanh, exp, sigmoid to second order)', () => {
+    assertBackendsAgree(() => {
+      const x = randn('x', [300]);
+      const f = (t: tf.Tensor) => tf.sum(tf.mul(tf.tanh(t), tf.sigmoid(tf.exp(tf.mul(t, 0.3)))));
+      const g = (t: tf.Tensor) => tf.grad(f)(t);
+      return [g(x), tf.grad((t: tf.Tensor) => tf.sum(tf.square(g(t))))(x)];
+    }, 'second-order gradient', 1e-4, 1e-5);
   });
 });
 }

@@ -15,6 +15,10 @@
  *   UnsortedSegmentSum:    written in JS; missing, so tf.gather had no gradient
  *   LeakyRelu:             x · step(x, α)   (tfjs's LeakyRelu is a scalar loop, ~15× slower
  *                                            than its XNNPACK-backed Step and Multiply)
+ *   Identity:              shares the input's memory, as the cpu backend does, instead of
+ *                          copying it: tfjs clones every tensor it saves for a gradient (about
+ *                          400 copies per hyperplane training step). Sound because no kernel
+ *                          writes into its inputs, here or in the native tier.
  *
  * Each is tested against the `cpu` reference backend in test/kernels.test.ts.
  */
@@ -294,6 +298,15 @@ function unsortedSegmentSum(): KernelFunc {
   };
 }
 
+function identity(original: KernelFunc): KernelFunc {
+  return (args) => {
+    const { x } = args.inputs as { x: Info };
+    if (x.dtype === 'string') return original(args);
+    args.backend.incRef(x.dataId);
+    return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
+  };
+}
+
 /** The wasm tier's overrides; `original` gives the backend's own kernel (registered at init). */
 export function wasmKernels(original: (name: string) => KernelFunc): KernelOverride[] {
   const batchMatMul = untransposedMatMul(original(tf.BatchMatMul));
@@ -305,5 +318,6 @@ export function wasmKernels(original: (name: string) => KernelFunc): KernelOverr
     { kernelName: tf.OneHot, kernelFunc: oneHot(original(tf.OneHot)) },
     { kernelName: tf.UnsortedSegmentSum, kernelFunc: unsortedSegmentSum() },
     { kernelName: tf.LeakyRelu, kernelFunc: leakyRelu(original(tf.Step), original(tf.Multiply)) },
+    { kernelName: tf.Identity, kernelFunc: identity(original(tf.Identity)) },
   ];
 }
