@@ -44,7 +44,7 @@ after(async () => {
 
 test('the report is self-contained: no external URLs to fetch', () => {
   assert.doesNotMatch(html, /<(script|link|img)[^>]+(src|href)="https?:/);
-  assert.match(html, /<img alt="samples of hp-gan \(gan\)" src="data:image\/png;base64,/);
+  assert.match(html, /<img( class="enlarged")? alt="samples of hp-gan \(gan\)" src="data:image\/png;base64,/);
 });
 
 test('Chromium renders it without console errors; every plot and image has a size; screenshot kept', async () => {

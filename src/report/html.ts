@@ -189,8 +189,11 @@ async function theorySection(input: TheoryInput): Promise<string> {
 
 async function runSection(run: RunInput): Promise<string> {
   const curves = run.metrics.length > 0 ? figure(await renderSvg(curvesSpec(run)), 'training curves (metrics.jsonl)') : '<p>No metrics logged yet.</p>';
-  const samples = run.samples
-    ? `<figure class="samples"><img alt="samples of ${escape(runName(run))}" src="data:image/png;base64,${readFileSync(run.samples).toString('base64')}"><figcaption>${escape(basename(run.samples))}</figcaption></figure>`
+  const png = run.samples ? readFileSync(run.samples) : null;
+  // Small grids (28² digits) are enlarged with hard pixel edges; high-resolution ones shown as they are.
+  const enlarged = png !== null && png.readUInt32BE(16) < 480;
+  const samples = png
+    ? `<figure class="samples"><img${enlarged ? ' class="enlarged"' : ''} alt="samples of ${escape(runName(run))}" src="data:image/png;base64,${png.toString('base64')}"><figcaption>${escape(basename(run.samples!))}</figcaption></figure>`
     : '';
   return `<section class="run"><h3>${escape(runName(run))}</h3><p class="note">${escape(run.path)}</p>${curves}${samples}</section>`;
 }
@@ -272,7 +275,7 @@ export async function buildReport(paths: string[]): Promise<string> {
 body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:1100px;color:#222;line-height:1.4}
 table{border-collapse:collapse;margin:1rem 0;font-size:.9rem}th,td{border:1px solid #ccc;padding:.25rem .5rem;text-align:left}
 th{background:#f3f3f3}.baseline td{color:#666;font-style:italic}.mark{text-align:center}.claim{font-style:italic}
-.note{color:#666;font-size:.85rem}figure{margin:1rem 0}figure svg{max-width:100%;height:auto}img{image-rendering:pixelated;width:480px;max-width:100%}
+.note{color:#666;font-size:.85rem}figure{margin:1rem 0}figure svg{max-width:100%;height:auto}img{min-width:480px;max-width:100%}img.enlarged{image-rendering:pixelated}
 figcaption{color:#555;font-size:.85rem}</style></head><body><h1>discern report</h1>
 <p class="note">Generated ${new Date().toISOString()} from ${paths.length} input${paths.length > 1 ? 's' : ''}.</p>${body.join('\n')}</body></html>\n`;
 }
