@@ -14,8 +14,9 @@ import {
 import {
   LEARNERS, runStructuredPrediction, STRUCTURED_GRIDS, structuredPredictionFigure, TASK_LOSSES, type StructuredPredictionResult,
 } from '../experiments/structured_prediction.js';
+import { PROBE_INPUTS, runCriticProbe, type ProbeInput } from '../experiments/critic_probe.js';
 import { renderSvg } from '../report/plot.js';
-import { integer, tier, TIER_HELP } from './options.js';
+import { integer, positiveNumber, tier, TIER_HELP } from './options.js';
 import { progress } from './progress.js';
 
 export interface SampleComplexityCommandOptions {
@@ -121,6 +122,36 @@ export async function runSampleComplexityCommand(options: SampleComplexityComman
   console.log(`\n${report.seconds.toFixed(0)} s · figures and sample-complexity.json: ${dir}`);
 }
 
+export interface CriticProbeCommandOptions {
+  out: string;
+  input: ProbeInput;
+  steps: number;
+  learningRate: number;
+  batch: number;
+  seed: number;
+  json: boolean;
+  tier: TierRequest;
+}
+
+export async function runCriticProbeCommand(options: CriticProbeCommandOptions): Promise<void> {
+  const engine = await initEngine(options.tier);
+  const bar = progress(`critic-probe/${options.input}`);
+  const result = runCriticProbe({ ...options, onProgress: (fraction, status) => bar.update(fraction, { at: status }) });
+  bar.stop();
+  const dir = resolve(options.out);
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `critic-probe-${options.input}.json`);
+  const report = { experiment: 'critic-probe', tier: engine.tier, seed: options.seed, ...result };
+  writeAtomically(file, JSON.stringify(report, null, 2) + '\n');
+  if (options.json) {
+    console.log(JSON.stringify(report));
+    return;
+  }
+  console.log(`\nHyperplane critic probe (${options.input}, Adam ${options.learningRate}, batch ${result.batch}): held-out accuracy, real vs product of marginals (best ${result.ceiling.toFixed(3)}, chance 0.500)`);
+  for (const { step, loss, heldOutAccuracy } of result.curve) console.log(`  step ${String(step).padStart(6)}   loss ${loss.toFixed(3)}   accuracy ${heldOutAccuracy.toFixed(3)}`);
+  console.log(`\n${result.seconds.toFixed(0)} s · ${file}`);
+}
+
 export function registerExperimentCommand(program: Command): void {
   const experiment = program
     .command('experiment')
@@ -142,4 +173,24 @@ export function registerExperimentCommand(program: Command): void {
     .action(async (opts: SampleComplexityCommandOptions) => {
       await runSampleComplexityCommand(opts);
     });
+  experiment
+    .command('critic-probe')
+    .description('visual hyperplane: can the critic learn the sum constraint? Supervised real vs product-of-marginals accuracy against steps')
+    .option('--input <kind>', 'pixels: the hyperplane critic on the images; labels: its MLP head on one-hot digit labels', probeInput, 'pixels')
+    .option('--steps <n>', 'training steps', integer('--steps'), 4000)
+    .option('--learning-rate <x>', 'Adam learning rate (β = 0.5, 0.9)', positiveNumber('--learning-rate'), 2e-4)
+    .option('--batch <n>', 'real examples per step (and as many shuffled)', integer('--batch'), 32)
+    .option('--seed <n>', 'random seed', integer('--seed'), 0)
+    .option('--out <dir>', 'folder for critic-probe-<input>.json', 'runs/critic-probe')
+    .option('--json', 'print the result as JSON', false)
+    .option('--tier <tier>', TIER_HELP, tier, 'auto')
+    .addHelpText('after', '\nExamples:\n  discern experiment critic-probe --input pixels --steps 4000\n  discern experiment critic-probe --input labels --steps 2000 --learning-rate 1e-3')
+    .action(async (opts: CriticProbeCommandOptions) => {
+      await runCriticProbeCommand(opts);
+    });
+}
+
+function probeInput(value: string): ProbeInput {
+  if (!(PROBE_INPUTS as readonly string[]).includes(value)) throw new InvalidArgumentError(`--input must be ${PROBE_INPUTS.join(' or ')} (got '${value}')`);
+  return value as ProbeInput;
 }

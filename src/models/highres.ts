@@ -9,8 +9,9 @@
  *   critic:    [conv k4 s2 to c(r/2), leaky ReLU 0.2] from R down to 4 → dense 1 (no batch norm:
  *              the gradient penalty is per example); encoder: the same with 2·16 outputs
  *
- * Channels c(r) = 2048 / r, clamped to 8…128, so every level costs about the same and the total
- * grows with log R rather than R² times a constant width.
+ * Channels c(r) = 1024 / r, clamped to 8…128, so every level costs about the same and the total
+ * grows with log R rather than R² times a constant width (at 128², one WGAN-GP generator step with
+ * 5 critic steps is ~1 s on one core; twice these widths made it 4 s).
  */
 import type { Rng } from '../engine/random.js';
 import { BatchNorm, Conv2d, ConvTranspose2d, Dense, flatten, type Layer, leakyRelu, relu, reshape, Sequential, tanh } from './layers.js';
@@ -18,7 +19,7 @@ import { BatchNorm, Conv2d, ConvTranspose2d, Dense, flatten, type Layer, leakyRe
 export const HIGHRES_LATENT = 16;
 
 /** Channels at resolution r. */
-export const highresChannels = (r: number) => Math.min(128, Math.max(8, 2048 / r));
+export const highresChannels = (r: number) => Math.min(128, Math.max(8, 1024 / r));
 
 /** The resolutions 4, 8, …, R/2 the networks pass through. */
 function levels(resolution: number): number[] {
