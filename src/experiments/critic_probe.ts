@@ -31,6 +31,7 @@ export interface CriticProbeOptions {
   learningRate: number;
   /** Real examples per step (and as many shuffled ones). */
   batch?: number;
+  /** Steps between held-out evaluations (default: 20 points over the run). */
   evalEvery?: number;
   /** Held-out pairs (held-out combinations, MNIST test images) scored at each evaluation. */
   evalSize?: number;
@@ -78,7 +79,8 @@ function shuffleSlots(real: Float32Array, count: number, rng: Rng): Float32Array
 }
 
 export function runCriticProbe(options: CriticProbeOptions): CriticProbeResult {
-  const { input, steps, learningRate, batch = 32, evalEvery = 200, evalSize = 512, seed = 0 } = options;
+  const { input, steps, learningRate, batch = 32, evalSize = 512, seed = 0 } = options;
+  const evalEvery = options.evalEvery ?? Math.max(1, Math.ceil(steps / 20));
   for (const [name, value, least] of [['steps', steps, 1], ['batch', batch, 2], ['evalEvery', evalEvery, 1], ['evalSize', evalSize, 1]] as const) {
     if (!Number.isInteger(value) || value < least) throw new Error(`critic probe: ${name} must be an integer ≥ ${least} (got ${value})`);
   }
