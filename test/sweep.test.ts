@@ -100,7 +100,7 @@ test('sweep files are validated: each error names the file, the key and what is 
     [{ base, grid: { seed: [] } }, /key 'grid\.seed': list at least one value/],
     [{ base, grid: { seed: 3 } }, /key 'grid\.seed': a list of values, e.g. \[0, 1, 2\]/],
     [{ base: anyCriterion, grid: { criterion: ['gan', 'ganx'] } }, /s\.yaml \(grid point criterion="ganx"\): key 'criterion': "ganx" is not allowed; use one of gan, gan-minimax/],
-    [{ base: { task: 'mnist', criterion: 'gan' }, grid: { seed: [1] } }, /key 'steps' is required/],
+    [{ base: { task: 'mnist', criterion: 'gan' }, grid: { seed: [1] } }, /s\.yaml: key 'steps' is required \(in base or grid\): a sweep's trials train a fixed number of steps/],
     [{ base, grid: { penaltyWeight: [1, -1] } }, /grid point penaltyWeight=-1\): key 'penaltyWeight': -1/],
     [{ base, grid: { seconds: [10] } }, /key 'seconds' is not allowed in a sweep/],
     [{ base, grid: { criterion: ['gan'] } }, /key 'criterion' set in both base and grid/],

@@ -133,6 +133,17 @@ test('resume refuses to change the run’s configuration, except its length', ()
   assert.match(fresh.stderr, /already holds a run; continue it with --resume, or choose another --out/);
 });
 
+test('a time budget alone (--seconds, no --steps) trains until the time is spent and counts as finished', () => {
+  const dir = join(root, 'timed');
+  const result = discern('train', 'mnist', '--criterion', 'gan', '--seconds', '1.5', '--batch', '8', '--out', dir);
+  assert.equal(result.status, 0, result.stderr);
+  const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as { steps: number; seconds: number; stoppedEarly: boolean };
+  assert.equal(summary.stoppedEarly, false);
+  assert.ok(summary.steps > 1 && summary.seconds >= 1.5, JSON.stringify(summary));
+  assert.match(result.stdout, new RegExp(`finished at step ${summary.steps} in`));
+  assert.equal(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')).steps, undefined);
+});
+
 test('divergence stops the run naming the step and criterion, keeping the last good checkpoint', () => {
   const dir = join(root, 'diverged');
   const path = join(root, 'diverge.json');
@@ -147,7 +158,7 @@ test('divergence stops the run naming the step and criterion, keeping the last g
 test('bad configs and output folders: one line naming the problem', () => {
   const cases: Array<[string[], RegExp]> = [
     [['train', 'mnist', '--criterion', 'wgan', '--steps', '3', '--out', join(root, 'x')], /key 'criterion': "wgan" is not allowed; use one of gan, gan-minimax/],
-    [['train', 'mnist', '--criterion', 'gan', '--out', join(root, 'y')], /key 'steps' is required/],
+    [['train', 'mnist', '--criterion', 'gan', '--out', join(root, 'y')], /key 'steps': a budget is required: give steps, seconds, or both/],
     [['train', '--config', join(root, 'missing.yaml')], /missing\.yaml: cannot be read \(ENOENT\)/],
     [['train', 'mnist', '--criterion', 'gan', '--steps', '2', '--out', join(configPath, 'sub')], /cannot create the run directory \(ENOTDIR\); choose a writable --out/],
   ];

@@ -44,7 +44,7 @@ export async function runTrain(options: TrainCommandOptions): Promise<void> {
 
 /** Trains with a progress bar (steps/s, ETA, live metrics) and notices on stderr. */
 export async function trainWithProgress(config: RunConfig, dir: RunDirectory, resume: boolean): Promise<TrainSummary> {
-  console.error(`discern train: ${config.task} with ${config.criterion} for ${config.seconds ? `${config.seconds} s` : `${config.steps} steps`} on the ${engineInfo().tier} tier → ${dir.path}`);
+  console.error(`discern train: ${config.task} with ${config.criterion} for ${[config.steps && `${config.steps} steps`, config.seconds && `${config.seconds} s`].filter(Boolean).join(' or ')} on the ${engineInfo().tier} tier → ${dir.path}`);
   const bar = progress(`${config.task}/${config.criterion}`);
   const start = performance.now();
   let first: number | null = null;
@@ -54,7 +54,7 @@ export async function trainWithProgress(config: RunConfig, dir: RunDirectory, re
     onStep: (step, metrics) => {
       first ??= step - 1;
       const elapsed = (performance.now() - start) / 1000;
-      const fraction = config.seconds ? Math.max(step / config.steps, elapsed / config.seconds) : step / config.steps;
+      const fraction = Math.max(step / (config.steps ?? Infinity), elapsed / (config.seconds ?? Infinity));
       bar.update(Math.min(1, fraction), { step, 'steps/s': (step - first) / elapsed, ...metrics });
     },
   });

@@ -26,7 +26,8 @@ export interface Trial {
   id: string;
   /** The run directory's name inside the sweep: readable, and unique through the id. */
   name: string;
-  config: RunConfig;
+  /** A sweep's trials always have a step budget (never seconds). */
+  config: RunConfig & { steps: number };
   /** Samples generated to evaluate a hyperplane trial; null for tasks without an evaluation. */
   evaluationSamples: number | null;
 }
@@ -113,6 +114,8 @@ export function expandSweep(input: unknown, source: string): Sweep {
   if ('seconds' in base || 'seconds' in grid) {
     throw new ConfigError(`${source}: key 'seconds' is not allowed in a sweep: a time budget makes a trial's result depend on the machine that runs it; use steps`);
   }
+  const stepsRequired = `${source}: key 'steps' is required (in base or grid): a sweep's trials train a fixed number of steps`;
+  if (!('steps' in base || 'steps' in grid)) throw new ConfigError(stepsRequired);
   const allowed = settableKeys().filter((k) => k !== 'seconds');
   for (const [section, keys] of [['base', Object.keys(base)], ['grid', Object.keys(grid)]] as const) {
     const unknown = keys.filter((k) => !allowed.includes(k));
@@ -130,12 +133,14 @@ export function expandSweep(input: unknown, source: string): Sweep {
     const raw: Record<string, unknown> = {};
     for (const [key, value] of [...Object.entries(base), ...point]) setPath(raw, key, structuredClone(value));
     const config = parseRunConfig(raw, `${source} (grid point ${where || 'base only'})`);
+    const { steps } = config;
+    if (steps === undefined) throw new ConfigError(stepsRequired);
     const evaluationSamples = config.task === 'hyperplane' ? evaluation?.samples ?? DEFAULT_EVALUATION_SAMPLES : null;
     const id = trialId(config, evaluationSamples);
     const earlier = seen.get(id);
     if (earlier !== undefined) throw new ConfigError(`${source}: grid points ${earlier} and ${where} describe the same trial; list each value once`);
     seen.set(id, where);
-    trials.push({ id, name: `${config.task}-${config.criterion}-seed${config.seed}-${id}`, config, evaluationSamples });
+    trials.push({ id, name: `${config.task}-${config.criterion}-seed${config.seed}-${id}`, config: { ...config, steps }, evaluationSamples });
   }
   const name = parsed.data.name ?? basename(source, extname(source));
   if (!NAME.test(name)) throw new ConfigError(`${source}: the file name '${name}' cannot name a sweep directory; set key 'name' (${NAME_RULE})`);

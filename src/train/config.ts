@@ -15,8 +15,9 @@ const positiveInt = z.number().int().positive();
 export const RunConfigSchema = z.strictObject({
   task: z.enum(TASKS),
   criterion: z.enum(CRITERIA),
-  steps: positiveInt,
-  /** A wall-clock budget: training stops at `steps` or after this many seconds, whichever is first. */
+  /** Generator updates; training stops at `steps` or after `seconds`, whichever comes first (one is required). */
+  steps: positiveInt.optional(),
+  /** A wall-clock budget in seconds. */
   seconds: z.number().positive().optional(),
   batch: positiveInt.default(64),
   seed: z.number().int().default(0),
@@ -39,6 +40,9 @@ export const RunConfigSchema = z.strictObject({
   sampleEvery: positiveInt.default(500),
   checkpointEvery: positiveInt.default(200),
 }).superRefine((config, context) => {
+  if (config.steps === undefined && config.seconds === undefined) {
+    context.addIssue({ code: 'custom', path: ['steps'], message: 'a budget is required: give steps, seconds, or both (training stops at whichever comes first)' });
+  }
   for (const key of ['resolution', 'images'] as const) {
     if (config[key] !== undefined && config.task !== 'highres') {
       context.addIssue({ code: 'custom', path: [key], message: `applies to task highres only, not ${config.task}; remove it` });
@@ -65,7 +69,7 @@ function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {
         ? `key '${key}' is required (${issue.expected})`
         : `key '${key}': ${JSON.stringify(value)} is not a ${issue.expected}`;
     default:
-      return `key '${key}': ${JSON.stringify(value)}: ${issue.message}`;
+      return value === undefined ? `key '${key}': ${issue.message}` : `key '${key}': ${JSON.stringify(value)}: ${issue.message}`;
   }
 }
 

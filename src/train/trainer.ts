@@ -30,6 +30,7 @@ export interface TrainOptions {
 export interface TrainSummary {
   steps: number;
   startedAt: number;
+  /** Interrupted (Ctrl-C, SIGTERM) before either budget, steps or seconds, was spent. */
   stoppedEarly: boolean;
   seconds: number;
   final: Record<string, number>;
@@ -116,8 +117,10 @@ export async function trainRun(config: RunConfig, dir: RunDirectory, { resume, n
 
     const start = performance.now();
     let final: Record<string, number> = {};
+    const maxSteps = config.steps ?? Infinity;
     let step = startedAt;
-    while (step < config.steps) {
+    let outOfTime = false;
+    while (step < maxSteps) {
       step++;
       const stepRng = rng.fork(`step/${step}`);
       const dataRng = stepRng.fork('data');
@@ -128,8 +131,8 @@ export async function trainRun(config: RunConfig, dir: RunDirectory, { resume, n
           (lastCheckpoint ? `the last good checkpoint is ${lastCheckpoint}` : 'no checkpoint was written yet'));
       }
       final = metrics;
-      const outOfTime = config.seconds !== undefined && (performance.now() - start) / 1000 >= config.seconds;
-      const last = step === config.steps || stopRequested || outOfTime;
+      outOfTime = config.seconds !== undefined && (performance.now() - start) / 1000 >= config.seconds;
+      const last = step === maxSteps || stopRequested || outOfTime;
       if (step % config.logEvery === 0 || last) dir.appendMetrics({ step, ...metrics, seconds: (performance.now() - start) / 1000 });
       if (step % config.sampleEvery === 0 || last) writeSamples(step);
       if (step % config.checkpointEvery === 0 || last) lastCheckpoint = dir.saveCheckpoint(step, toCheckpoint(objective, step, config));
@@ -142,7 +145,7 @@ export async function trainRun(config: RunConfig, dir: RunDirectory, { resume, n
     const summary: TrainSummary = {
       steps: step,
       startedAt,
-      stoppedEarly: step < config.steps,
+      stoppedEarly: step < maxSteps && !outOfTime,
       seconds: (performance.now() - start) / 1000,
       final,
       checkpoint: lastCheckpoint,
