@@ -175,7 +175,7 @@ test('config: resolution and images belong to the highres task; resolution must 
     /key 'images': "pngs": applies to task highres only, not mnist; remove it/);
 });
 
-test('discern train highres: WGAN-GP, VAE and MMD train at 32² with sample grids; a PNG folder trains too', () => {
+test('discern train highres: WGAN-GP, VAE and MMD train at 32² with sample grids and one report without hyperplane columns; a PNG folder trains too', () => {
   for (const criterion of ['wgan-gp', 'vae', 'mmd']) {
     const out = join(root, `run-${criterion}`);
     const result = discern('train', 'highres', '--criterion', criterion, '--resolution', '32', '--steps', '3', '--batch', '4', '--out', out);
@@ -184,6 +184,11 @@ test('discern train highres: WGAN-GP, VAE and MMD train at 32² with sample grid
     const grid = PNG.sync.read(readFileSync(join(out, 'samples', 'step-0000003.png')));
     assert.equal(grid.width, 8 * 34 + 2, 'eight 32-pixel samples a row');
   }
+  const report = discern('report', ...['wgan-gp', 'vae', 'mmd'].map((c) => join(root, `run-${c}`)), '--out', join(root, 'report.html'));
+  assert.equal(report.status, 0, report.stderr);
+  const html = readFileSync(join(root, 'report.html'), 'utf8');
+  assert.match(html, /<td>run-vae<\/td><td>highres<\/td><td>vae<\/td><td>3<\/td>/);
+  assert.doesNotMatch(html, /P\(sum=25\)|independent uniform digits/, 'no visual-hyperplane columns for highres runs');
   const folder = join(root, 'pngs');
   const made = discern('data', 'highres', '--resolution', '16', '--count', '8', '--out', folder, '--json');
   assert.equal(made.status, 0, made.stderr);

@@ -123,10 +123,9 @@ export function runCriticProbe(options: CriticProbeOptions): CriticProbeResult {
     adam.step(variables.map((v) => grads[v.name]!));
     const loss = value.dataSync()[0]!;
     tf.dispose([value, ...Object.values(grads)]);
-    if (step % evalEvery === 0 || step === steps) {
-      curve.push({ step, loss, heldOutAccuracy: heldOutAccuracy() });
-      options.onProgress?.(step / steps, `step ${step} accuracy ${curve[curve.length - 1]!.heldOutAccuracy.toFixed(3)}`);
-    }
+    if (step % evalEvery === 0 || step === steps) curve.push({ step, loss, heldOutAccuracy: heldOutAccuracy() });
+    const last = curve[curve.length - 1];
+    options.onProgress?.(step / steps, `step ${step} loss ${loss.toFixed(3)}${last ? ` held-out accuracy ${last.heldOutAccuracy.toFixed(3)} (step ${last.step})` : ''}`);
   }
   targets.dispose();
   adam.dispose();

@@ -10,8 +10,9 @@
  *              the gradient penalty is per example); encoder: the same with 2·16 outputs
  *
  * Channels c(r) = 1024 / r, clamped to 8…128, so every level costs about the same and the total
- * grows with log R rather than R² times a constant width (at 128², one WGAN-GP generator step with
- * 5 critic steps is ~1 s on one core; twice these widths made it 4 s).
+ * grows with log R rather than R² times a constant width. Measured on one Zen 5 core, batch 64, a
+ * WGAN-GP generator step with its 5 critic steps takes 1.3 s at 32² and 3.8 s at 128²; twice
+ * these widths were 4× slower.
  */
 import type { Rng } from '../engine/random.js';
 import { BatchNorm, Conv2d, ConvTranspose2d, Dense, flatten, type Layer, leakyRelu, relu, reshape, Sequential, tanh } from './layers.js';

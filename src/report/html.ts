@@ -151,18 +151,24 @@ function histogramSpec(runs: RunInput[]): PlotSpec {
 const pct = (x: unknown) => (typeof x === 'number' ? `${(100 * x).toFixed(2)}%` : '—');
 const num = (x: unknown, digits = 3) => (typeof x === 'number' ? x.toFixed(digits) : '—');
 
+/** One row per run; the visual hyperplane's columns and baselines only when a hyperplane run is among them. */
 function comparisonTable(runs: RunInput[]): string {
-  const { uniform, marginal } = sumBaselines();
+  const hyperplane = runs.some((run) => run.config.task === 'hyperplane');
   const rows = runs.map((run) => {
     const e = run.evaluation;
     const last = run.metrics[run.metrics.length - 1] ?? {};
     const finals = Object.entries(last).filter(([k]) => k !== 'step' && k !== 'seconds').map(([k, v]) => `${k} ${num(v)}`).join(', ');
     return `<tr><td>${escape(basename(run.path))}</td><td>${escape(String(run.config.task))}</td><td>${escape(String(run.config.criterion))}</td>` +
       `<td>${last.step ?? '—'}</td><td>${num(last.seconds, 0)}</td><td>${escape(finals)}</td>` +
-      `<td>${pct(e?.pSum25)}</td><td>${pct(e?.pSumWithin1)}</td><td>${e ? `${num(e.sumMean, 2)} ± ${num(e.sumSd, 2)}` : '—'}</td>` +
-      `<td>${num(e?.recallTrain)}</td><td>${num(e?.recallHeldOut)}</td></tr>`;
+      (hyperplane
+        ? `<td>${pct(e?.pSum25)}</td><td>${pct(e?.pSumWithin1)}</td><td>${e ? `${num(e.sumMean, 2)} ± ${num(e.sumSd, 2)}` : '—'}</td>` +
+          `<td>${num(e?.recallTrain)}</td><td>${num(e?.recallHeldOut)}</td>`
+        : '') + '</tr>';
   });
-  return `<table><thead><tr><th>run</th><th>task</th><th>criterion</th><th>steps</th><th>seconds</th><th>final metrics</th>` +
+  const head = '<th>run</th><th>task</th><th>criterion</th><th>steps</th><th>seconds</th><th>final metrics</th>';
+  if (!hyperplane) return `<table><thead><tr>${head}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
+  const { uniform, marginal } = sumBaselines();
+  return `<table><thead><tr>${head}` +
     `<th>P(sum=25)</th><th>P(|sum−25|≤1)</th><th>sum mean ± sd</th><th>recall train</th><th>recall held-out</th></tr></thead>` +
     `<tbody>${rows.join('')}<tr class="baseline"><td colspan="6">independent uniform digits</td><td>${pct(uniform)}</td><td colspan="4"></td></tr>` +
     `<tr class="baseline"><td colspan="6">independent digits from the constraint marginals</td><td>${pct(marginal)}</td><td colspan="4"></td></tr></tbody></table>`;
