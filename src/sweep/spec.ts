@@ -114,8 +114,9 @@ export function expandSweep(input: unknown, source: string): Sweep {
   if ('seconds' in base || 'seconds' in grid) {
     throw new ConfigError(`${source}: key 'seconds' is not allowed in a sweep: a time budget makes a trial's result depend on the machine that runs it; use steps`);
   }
-  const stepsRequired = `${source}: key 'steps' is required (in base or grid): a sweep's trials train a fixed number of steps`;
-  if (!('steps' in base || 'steps' in grid)) throw new ConfigError(stepsRequired);
+  if (!('steps' in base || 'steps' in grid)) {
+    throw new ConfigError(`${source}: key 'steps' is required (in base or grid): a sweep's trials train a fixed number of steps`);
+  }
   const allowed = settableKeys().filter((k) => k !== 'seconds');
   for (const [section, keys] of [['base', Object.keys(base)], ['grid', Object.keys(grid)]] as const) {
     const unknown = keys.filter((k) => !allowed.includes(k));
@@ -133,14 +134,12 @@ export function expandSweep(input: unknown, source: string): Sweep {
     const raw: Record<string, unknown> = {};
     for (const [key, value] of [...Object.entries(base), ...point]) setPath(raw, key, structuredClone(value));
     const config = parseRunConfig(raw, `${source} (grid point ${where || 'base only'})`);
-    const { steps } = config;
-    if (steps === undefined) throw new ConfigError(stepsRequired);
     const evaluationSamples = config.task === 'hyperplane' ? evaluation?.samples ?? DEFAULT_EVALUATION_SAMPLES : null;
     const id = trialId(config, evaluationSamples);
     const earlier = seen.get(id);
     if (earlier !== undefined) throw new ConfigError(`${source}: grid points ${earlier} and ${where} describe the same trial; list each value once`);
     seen.set(id, where);
-    trials.push({ id, name: `${config.task}-${config.criterion}-seed${config.seed}-${id}`, config: { ...config, steps }, evaluationSamples });
+    trials.push({ id, name: `${config.task}-${config.criterion}-seed${config.seed}-${id}`, config: { ...config, steps: config.steps! }, evaluationSamples }); // steps: checked above
   }
   const name = parsed.data.name ?? basename(source, extname(source));
   if (!NAME.test(name)) throw new ConfigError(`${source}: the file name '${name}' cannot name a sweep directory; set key 'name' (${NAME_RULE})`);
