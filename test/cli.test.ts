@@ -67,6 +67,7 @@ test('demo: theory lab, three short trainings with sample grids, hyperplane eval
     const scores = JSON.parse(readFileSync(join(out, 'hyperplane-gan', 'eval-hyperplane.json'), 'utf8'));
     assert.equal(scores.samples, 200);
     assert.ok(scores.pSum25 >= 0 && scores.pSum25 <= 1);
+    assert.ok(scores.criticSumAuc >= 0 && scores.criticSumAuc <= 1, `criticSumAuc ${scores.criticSumAuc}`);
     // Run again into the same folder: the demo clears its own output, and refuses a folder it did not make.
     assert.equal(discern('demo', '--quick', '--seconds', '1', '--out', out).status, 0);
     const foreign = mkdtempSync(join(tmpdir(), 'discern-foreign-'));

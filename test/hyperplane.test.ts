@@ -1,11 +1,17 @@
 /** The visual hyperplane task's data and scoring. */
-import { test } from 'node:test';
+import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { initEngine, tf } from '../src/engine/index.js';
 import { Rng } from '../src/engine/random.js';
 import { loadMnist } from '../src/data/mnist.js';
 import {
-  combinationKey, drawExamples, hyperplaneCombinations, indexByDigit, scoreHyperplane, splitCombinations, sumBaselines,
+  combinationKey, drawExamples, hyperplaneCombinations, indexByDigit, scoreHyperplane, shuffleSlots, splitCombinations, sumBaselines,
 } from '../src/tasks/hyperplane.js';
+import { rankProbability } from '../src/tasks/evaluate.js';
+
+before(async () => {
+  await initEngine();
+});
 
 const binomial = (n: number, k: number): number => (k < 0 || k > n ? 0 : k === 0 ? 1 : (binomial(n - 1, k - 1) * n) / k);
 
@@ -69,4 +75,35 @@ test('examples are made of MNIST images of the right digits, from the split the 
       assert.ok(match, `example ${e} slot ${slot} is not an MNIST test image of a ${digit}`);
     });
   });
+});
+
+test('shuffled slots: slot i of every negative is slot i of some real example, the slots drawn independently', () => {
+  const rng = new Rng(5);
+  const { train } = splitCombinations(0);
+  const real = Array.from({ length: 16 }, () => train[rng.int(train.length)]!);
+  // One-hot labels [16, 5·10]: slots of 10 values (shuffleSlots takes any trailing shape).
+  const oneHot = tf.tidy(() => tf.reshape(tf.oneHot(tf.tensor1d(real.flat(), 'int32'), 10), [16, 50]));
+  const negatives = shuffleSlots(oneHot, 400, rng);
+  assert.deepEqual(negatives.shape, [400, 50]);
+  const digits = tf.tidy(() => tf.argMax(tf.reshape(negatives, [400, 5, 10]), 2).arraySync() as number[][]);
+  tf.dispose([oneHot, negatives]);
+  for (const negative of digits) {
+    negative.forEach((digit, slot) => assert.ok(real.some((r) => r[slot] === digit), `slot ${slot} holds ${digit}, which no real example has there`));
+  }
+  // Whole examples copied would make every negative a real one; independent slots make that rare (≈ 16⁻⁴ each).
+  const realKeys = new Set(real.map(combinationKey));
+  const copies = digits.filter((d) => realKeys.has(combinationKey(d))).length;
+  assert.ok(copies < 40, `${copies} of 400 negatives are whole real examples`);
+  const sums = digits.map((d) => d.reduce((a, b) => a + b, 0));
+  assert.ok(sums.filter((s) => s !== 25).length > 300, 'most negatives must break the constraint');
+});
+
+test('rank probability (ROC AUC): pairs won, ties counting one half', () => {
+  assert.equal(rankProbability([3, 2], [1, 2]), 3.5 / 4);
+  assert.equal(rankProbability([1, 1], [1]), 0.5);
+  assert.equal(rankProbability([0], [5, 6]), 0);
+  const rng = new Rng(9);
+  const a = Array.from({ length: 300 }, () => rng.uniform());
+  const b = Array.from({ length: 300 }, () => rng.uniform());
+  assert.ok(Math.abs(rankProbability(a, b) + rankProbability(b, a) - 1) < 1e-12, 'P(a > b) + P(b > a) = 1 without ties');
 });

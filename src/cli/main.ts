@@ -127,7 +127,7 @@ program
 
 program
   .command('eval')
-  .description('evaluate a trained run')
+  .description('evaluate a trained run: the digit classifier labels generated examples (P(sum = 25), recall, …); adversarial runs also get the critic\'s AUC of real over slot-shuffled examples')
   .argument('<task>', 'hyperplane')
   .requiredOption('--run <dir>', 'the run directory')
   .option('--samples <n>', 'examples to generate', integer('--samples'), 10_000)

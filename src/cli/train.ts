@@ -75,6 +75,9 @@ export async function runEvalHyperplane({ run, samples, seed, json, tier }: { ru
   console.log(`  P(|sum − 25| ≤ 1)    ${pct(result.pSumWithin1)}`);
   console.log(`  sum                  mean ${result.sumMean.toFixed(2)}, sd ${result.sumSd.toFixed(2)}`);
   console.log(`  recall               train ${result.recallTrain.toFixed(3)}, held-out ${result.recallHeldOut.toFixed(3)}`);
+  if (result.criticSumAuc !== null) {
+    console.log(`  critic               ranks real above slot-shuffled examples with probability ${result.criticSumAuc.toFixed(3)} (0.5: it ignores the sum)`);
+  }
 }
 
 /** Evaluates a hyperplane run and keeps the scores in it (eval-hyperplane.json, read by the report). */

@@ -19,7 +19,7 @@ import { Dense, leakyRelu, Sequential } from '../models/layers.js';
 import { hyperplaneCritic } from '../models/hyperplane.js';
 import { Adam } from '../train/adam.js';
 import {
-  DIGITS_PER_EXAMPLE, drawExamples, indexByDigit, splitCombinations, sumBaselines, type Combination,
+  DIGITS_PER_EXAMPLE, drawExamples, indexByDigit, shuffleSlots, splitCombinations, sumBaselines, type Combination,
 } from '../tasks/hyperplane.js';
 
 export const PROBE_INPUTS = ['pixels', 'labels'] as const;
@@ -65,19 +65,6 @@ function examplesSource(input: ProbeInput, heldOut: boolean): (combinations: rea
   return (combinations, count, rng) => drawExamples(combinations, set, byDigit, count, rng).pixels;
 }
 
-/** Each slot of each example replaced by the same slot of a random example: the product of marginals. */
-function shuffleSlots(real: Float32Array, count: number, rng: Rng): Float32Array {
-  const slotSize = real.length / (count * DIGITS_PER_EXAMPLE);
-  const shuffled = new Float32Array(real.length);
-  for (let e = 0; e < count; e++) {
-    for (let slot = 0; slot < DIGITS_PER_EXAMPLE; slot++) {
-      const from = (rng.int(count) * DIGITS_PER_EXAMPLE + slot) * slotSize;
-      shuffled.set(real.subarray(from, from + slotSize), (e * DIGITS_PER_EXAMPLE + slot) * slotSize);
-    }
-  }
-  return shuffled;
-}
-
 export function runCriticProbe(options: CriticProbeOptions): CriticProbeResult {
   const { input, steps, learningRate, batch = 32, evalSize = 512, seed = 0 } = options;
   const evalEvery = options.evalEvery ?? Math.max(1, Math.ceil(steps / 20));
@@ -100,12 +87,12 @@ export function runCriticProbe(options: CriticProbeOptions): CriticProbeResult {
   const adam = new Adam(variables, { learningRate, beta1: 0.5, beta2: 0.9 });
   const trainExamples = examplesSource(input, false);
   const evalRng = rng.fork('eval');
-  const evalReal = examplesSource(input, true)(split.heldOut, evalSize, evalRng);
+  const evalReal = tensor(examplesSource(input, true)(split.heldOut, evalSize, evalRng), evalSize);
   const evalShuffled = shuffleSlots(evalReal, evalSize, evalRng);
 
   const heldOutAccuracy = () => tf.tidy(() => {
-    const real = network.apply(tensor(evalReal, evalSize), false).dataSync();
-    const shuffled = network.apply(tensor(evalShuffled, evalSize), false).dataSync();
+    const real = network.apply(evalReal, false).dataSync();
+    const shuffled = network.apply(evalShuffled, false).dataSync();
     let correct = 0;
     for (let i = 0; i < evalSize; i++) correct += (real[i]! > 0 ? 1 : 0) + (shuffled[i]! < 0 ? 1 : 0);
     return correct / (2 * evalSize);
@@ -114,20 +101,20 @@ export function runCriticProbe(options: CriticProbeOptions): CriticProbeResult {
   const curve: CriticProbeResult['curve'] = [];
   const targets = tf.tidy(() => tf.concat([tf.ones([batch]), tf.zeros([batch])]));
   for (let step = 1; step <= steps; step++) {
-    const real = trainExamples(split.train, batch, rng);
+    const real = tensor(trainExamples(split.train, batch, rng), batch);
     const shuffled = shuffleSlots(real, batch, rng);
     const { value, grads } = tf.variableGrads(() => tf.tidy(() => {
-      const logits = tf.reshape(network.apply(tf.concat([tensor(real, batch), tensor(shuffled, batch)]), true), [-1]);
+      const logits = tf.reshape(network.apply(tf.concat([real, shuffled]), true), [-1]);
       return tf.losses.sigmoidCrossEntropy(targets, logits) as tf.Scalar;
     }), variables);
     adam.step(variables.map((v) => grads[v.name]!));
     const loss = value.dataSync()[0]!;
-    tf.dispose([value, ...Object.values(grads)]);
+    tf.dispose([real, shuffled, value, ...Object.values(grads)]);
     if (step % evalEvery === 0 || step === steps) curve.push({ step, loss, heldOutAccuracy: heldOutAccuracy() });
     const last = curve[curve.length - 1];
     options.onProgress?.(step / steps, `step ${step} loss ${loss.toFixed(3)}${last ? ` held-out accuracy ${last.heldOutAccuracy.toFixed(3)} (step ${last.step})` : ''}`);
   }
-  targets.dispose();
+  tf.dispose([targets, evalReal, evalShuffled]);
   adam.dispose();
   network.dispose();
   return { input, learningRate, batch, ceiling: (2 - sumBaselines().marginal) / 2, curve, seconds: (performance.now() - start) / 1000 };

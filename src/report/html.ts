@@ -162,16 +162,17 @@ function comparisonTable(runs: RunInput[]): string {
       `<td>${last.step ?? '—'}</td><td>${num(last.seconds, 0)}</td><td>${escape(finals)}</td>` +
       (hyperplane
         ? `<td>${pct(e?.pSum25)}</td><td>${pct(e?.pSumWithin1)}</td><td>${e ? `${num(e.sumMean, 2)} ± ${num(e.sumSd, 2)}` : '—'}</td>` +
-          `<td>${num(e?.recallTrain)}</td><td>${num(e?.recallHeldOut)}</td>`
+          `<td>${num(e?.recallTrain)}</td><td>${num(e?.recallHeldOut)}</td><td>${num(e?.criticSumAuc)}</td>`
         : '') + '</tr>';
   });
   const head = '<th>run</th><th>task</th><th>criterion</th><th>steps</th><th>seconds</th><th>final metrics</th>';
   if (!hyperplane) return `<table><thead><tr>${head}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
   const { uniform, marginal } = sumBaselines();
   return `<table><thead><tr>${head}` +
-    `<th>P(sum=25)</th><th>P(|sum−25|≤1)</th><th>sum mean ± sd</th><th>recall train</th><th>recall held-out</th></tr></thead>` +
-    `<tbody>${rows.join('')}<tr class="baseline"><td colspan="6">independent uniform digits</td><td>${pct(uniform)}</td><td colspan="4"></td></tr>` +
-    `<tr class="baseline"><td colspan="6">independent digits from the constraint marginals</td><td>${pct(marginal)}</td><td colspan="4"></td></tr></tbody></table>`;
+    `<th>P(sum=25)</th><th>P(|sum−25|≤1)</th><th>sum mean ± sd</th><th>recall train</th><th>recall held-out</th>` +
+    `<th title="P(critic scores a held-out real example above a slot-shuffled one); 0.5: the critic ignores the sum">critic AUC, real vs shuffled</th></tr></thead>` +
+    `<tbody>${rows.join('')}<tr class="baseline"><td colspan="6">independent uniform digits</td><td>${pct(uniform)}</td><td colspan="5"></td></tr>` +
+    `<tr class="baseline"><td colspan="6">independent digits from the constraint marginals</td><td>${pct(marginal)}</td><td colspan="5"></td></tr></tbody></table>`;
 }
 
 function figure(svg: string, caption: string): string {

@@ -5,6 +5,7 @@
  * held-out ones (drawn with MNIST test images), so recall of held-out combinations measures
  * generalization to unseen combinations of the constraint.
  */
+import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '../engine/random.js';
 import type { MnistSet } from '../data/mnist.js';
 
@@ -87,6 +88,23 @@ export function drawExamples(
     });
   }
   return { pixels, combinations: drawn };
+}
+
+/**
+ * `count` draws from the product of the batch's slot marginals: slot i of each comes from slot i
+ * of a random example of `real` ([N, 5, …], the 5 slots contiguous). Every digit is a real one;
+ * only the sum is wrong, except with probability P_marginal(sum = 25) ≈ 6.4%. No labels needed.
+ */
+export function shuffleSlots(real: tf.Tensor, count: number, rng: Rng): tf.Tensor {
+  const n = real.shape[0]!;
+  const indices = new Int32Array(count * DIGITS_PER_EXAMPLE);
+  for (let e = 0; e < count; e++) {
+    for (let slot = 0; slot < DIGITS_PER_EXAMPLE; slot++) indices[e * DIGITS_PER_EXAMPLE + slot] = rng.int(n) * DIGITS_PER_EXAMPLE + slot;
+  }
+  return tf.tidy(() => {
+    const slots = tf.reshape(real, [n * DIGITS_PER_EXAMPLE, -1]);
+    return tf.reshape(tf.gather(slots, tf.tensor1d(indices, 'int32')), [count, ...real.shape.slice(1)]);
+  });
 }
 
 export interface HyperplaneScores {

@@ -12,10 +12,10 @@ import { loadMnist, mnistBatch } from '../data/mnist.js';
 import { dcganDiscriminator, dcganGenerator } from '../models/gan.js';
 import { Conv2d, Dense, flatten, leakyRelu, Sequential } from '../models/layers.js';
 import { hyperplaneCritic, hyperplaneEncoder, hyperplaneGenerator, HYPERPLANE_LATENT } from '../models/hyperplane.js';
-import type { CriterionName, Networks, ObjectiveSettings } from '../train/objectives.js';
+import type { CriterionName, NegativeExamples, Networks, ObjectiveSettings } from '../train/objectives.js';
 import type { ImageBatch } from '../report/png.js';
 import { highresTask, type HighresOptions } from './highres.js';
-import { drawExamples, indexByDigit, splitCombinations } from './hyperplane.js';
+import { drawExamples, indexByDigit, shuffleSlots, splitCombinations } from './hyperplane.js';
 
 export const TASKS = ['mnist', 'hyperplane', 'highres'] as const;
 export type TaskName = (typeof TASKS)[number];
@@ -32,6 +32,8 @@ export interface Task {
   batch(size: number, rng: Rng): tf.Tensor;
   /** Generator outputs as images for a sample grid (one image per example). */
   toImages(x: tf.Tensor): ImageBatch;
+  /** Examples the data (almost) never holds, made from a real batch, for negative data augmentation. */
+  negatives?: NegativeExamples;
 }
 
 /** The DCGAN critic's architecture with 2·latent outputs (mean, log-variance of q(z|x)). */
@@ -83,6 +85,7 @@ function hyperplaneTask(): Task {
       const { pixels } = drawExamples(split.train, train, byDigit, size, rng);
       return tf.tensor4d(pixels, [size, 5, 28, 28]);
     },
+    negatives: shuffleSlots,
     /** [N, 5, 28, 28] → N images of 28 × 140, the digits side by side. */
     toImages(x) {
       const n = x.shape[0]!;

@@ -8,7 +8,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { isResolution } from '../data/thin_digits.js';
 import { TASKS } from '../tasks/index.js';
-import { CRITERIA, defaultSettings, type CriterionName, type ObjectiveSettings } from './objectives.js';
+import { CRITERIA, defaultSettings, isAdversarial, type CriterionName, type ObjectiveSettings } from './objectives.js';
 
 const positiveInt = z.number().int().positive();
 
@@ -36,12 +36,17 @@ export const RunConfigSchema = z.strictObject({
   mmdBandwidths: z.array(z.number().positive()).min(1).optional(),
   sinkhornBlur: z.number().positive().optional(),
   vaeSigma: z.number().positive().optional(),
+  /** Adversarial criteria: the fraction of the critic's negatives that are the task's negative examples (hyperplane: shuffled slots). */
+  negativeData: z.number().min(0).lt(1).optional(),
   logEvery: positiveInt.default(10),
   sampleEvery: positiveInt.default(500),
   checkpointEvery: positiveInt.default(200),
 }).superRefine((config, context) => {
   if (config.steps === undefined && config.seconds === undefined) {
     context.addIssue({ code: 'custom', path: ['steps'], message: 'a budget is required: give steps, seconds, or both (training stops at whichever comes first)' });
+  }
+  if (config.negativeData && (config.task !== 'hyperplane' || !isAdversarial(config.criterion))) {
+    context.addIssue({ code: 'custom', path: ['negativeData'], message: `applies to adversarial criteria on task hyperplane (its negatives shuffle the digit slots), not ${config.criterion} on ${config.task}; remove it` });
   }
   for (const key of ['resolution', 'images'] as const) {
     if (config[key] !== undefined && config.task !== 'highres') {
@@ -116,5 +121,6 @@ export function objectiveSettings(config: RunConfig, taskDefaults: Partial<Objec
     mmdBandwidths: config.mmdBandwidths ?? defaults.mmdBandwidths,
     sinkhornBlur: config.sinkhornBlur ?? defaults.sinkhornBlur,
     vaeSigma: config.vaeSigma ?? defaults.vaeSigma,
+    negativeData: config.negativeData ?? defaults.negativeData,
   };
 }

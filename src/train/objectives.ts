@@ -3,7 +3,9 @@
  * around them (src/train/trainer.ts) is the same for all.
  *
  *   adversarial (gan, gan-minimax, gan-ml, wgan-gp, wgan-gp-one-sided):
- *       `criticSteps` critic updates on the criterion's critic loss, then one generator update
+ *       `criticSteps` critic updates on the criterion's critic loss, then one generator update;
+ *       with `negativeData` > 0 that fraction of the critic's negatives are the task's negative
+ *       examples instead of generator samples (see NegativeExamples)
  *   nonparametric (mmd, sinkhorn): one generator update on the divergence between a data batch
  *       and a generated batch, in pixel space
  *   vae: one joint encoder/decoder update on −ELBO; the generator is the decoder
@@ -28,7 +30,7 @@ export type CriterionName = (typeof CRITERIA)[number];
 
 const ADVERSARIAL = ['gan', 'gan-minimax', 'gan-ml', 'wgan-gp', 'wgan-gp-one-sided'] as const;
 type AdversarialCriterion = (typeof ADVERSARIAL)[number];
-const isAdversarial = (c: CriterionName): c is AdversarialCriterion => (ADVERSARIAL as readonly string[]).includes(c);
+export const isAdversarial = (c: CriterionName): c is AdversarialCriterion => (ADVERSARIAL as readonly string[]).includes(c);
 
 export interface Networks {
   generator: Sequential;
@@ -51,7 +53,18 @@ export interface ObjectiveSettings {
   sinkhornBlur: number;
   /** The VAE decoder's fixed standard deviation. */
   vaeSigma: number;
+  /** Adversarial criteria: the fraction of the critic's negatives that are the task's negative examples (0: none). */
+  negativeData: number;
 }
+
+/**
+ * Negative data augmentation (Sinha et al., ICLR 2021): examples built from a real batch that the
+ * data distribution (almost) never holds, shown to the critic as fakes. The critic then compares
+ * the data with the mixture (1 − α)·p_G + α·p_neg (α = negativeData), which teaches it what the
+ * data is not before the generator gets there. The price: when p_neg overlaps the data, the
+ * generator's best response is no longer exactly p_data (it under-weights the overlap).
+ */
+export type NegativeExamples = (real: tf.Tensor, count: number, rng: Rng) => tf.Tensor;
 
 /** Per criterion: DCGAN's Adam for GANs; [H17]'s settings for WGAN-GP (λ = 10, 5 critic steps). */
 export function defaultSettings(criterion: CriterionName): ObjectiveSettings {
@@ -63,6 +76,7 @@ export function defaultSettings(criterion: CriterionName): ObjectiveSettings {
     mmdBandwidths: [2, 5, 10, 20, 40],
     sinkhornBlur: 1,
     vaeSigma: 0.3,
+    negativeData: 0,
   };
 }
 
@@ -123,10 +137,17 @@ function counters(optimizers: Record<string, Adam>): Record<string, number> {
   return out;
 }
 
-export function makeObjective(criterion: CriterionName, networks: Networks, settings: ObjectiveSettings): Objective {
+export function makeObjective(
+  criterion: CriterionName, networks: Networks, settings: ObjectiveSettings, negatives?: NegativeExamples,
+): Objective {
   const G = networks.generator;
   const noise = (batch: number, rng: Rng) => tf.tensor2d(rng.normals(batch * networks.latent), [batch, networks.latent]);
   const gAdam = new Adam(G.variables, settings.adam);
+  if (settings.negativeData > 0) {
+    if (!isAdversarial(criterion)) throw new Error(`negativeData applies to adversarial criteria (${ADVERSARIAL.join(', ')}), not '${criterion}'; remove it`);
+    if (!negatives) throw new Error('negativeData needs negative examples, and this task defines none; remove it');
+  }
+  if (settings.negativeData >= 1) throw new Error(`negativeData must be below 1 (got ${settings.negativeData}): the critic must still see the generator`);
 
   if (isAdversarial(criterion)) {
     const D = needNetwork(networks.critic, criterion, 'critic');
@@ -153,7 +174,9 @@ export function makeObjective(criterion: CriterionName, networks: Networks, sett
           batch = real.shape[0]!;
           // The generator's forward pass stays off the critic's gradient tape.
           critic = tf.tidy(() => {
-            const fake = G.apply(noise(batch, rng), true);
+            const negativeCount = Math.round(settings.negativeData * batch);
+            const generated = G.apply(noise(batch - negativeCount, rng), true);
+            const fake = negativeCount > 0 ? tf.concat([generated, negatives!(real, negativeCount, rng)]) : generated;
             return minimize(dAdam, D.variables, () => criticLoss(real, fake, rng));
           });
           real.dispose();

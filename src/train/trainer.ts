@@ -48,7 +48,7 @@ export function buildRun(config: RunConfig): BuiltRun {
   const task = getTask(config.task, config);
   const rng = new Rng(config.seed);
   const networks = task.networks(config.criterion, rng.fork('init'));
-  return { task, objective: makeObjective(config.criterion, networks, objectiveSettings(config, task.settings)), rng };
+  return { task, objective: makeObjective(config.criterion, networks, objectiveSettings(config, task.settings), task.negatives), rng };
 }
 
 function toCheckpoint(objective: Objective, step: number, config: RunConfig): Checkpoint {
