@@ -10,13 +10,17 @@ before(async () => {
 });
 
 /** 2-D data N((2, −1), 0.5²I); generator, critic and encoder are small MLPs. */
-function toyProblem(criterion: CriterionName, seed = 0, negativeData = 0, negatives?: NegativeExamples) {
+function toyProblem(
+  criterion: CriterionName,
+  { seed = 0, negativeData = 0, negatives, penaltyWeight }: { seed?: number; negativeData?: number; negatives?: NegativeExamples; penaltyWeight?: number } = {},
+) {
   const rng = new Rng(seed);
   const latent = 2;
   const generator = new Sequential([new Dense(latent, 16, rng), leakyRelu(0.2), new Dense(16, 2, rng)]);
   const critic = new Sequential([new Dense(2, 16, rng), leakyRelu(0.2), new Dense(16, 1, rng)]);
   const encoder = new Sequential([new Dense(2, 16, rng), leakyRelu(0.2), new Dense(16, 2 * latent, rng)]);
-  const settings = { ...defaultSettings(criterion), adam: { ...defaultSettings(criterion).adam, learningRate: 1e-2 }, mmdBandwidths: [0.5, 1, 2], sinkhornBlur: 0.3, vaeSigma: 0.5, negativeData };
+  const settings = { ...defaultSettings(criterion), adam: { ...defaultSettings(criterion).adam, learningRate: 1e-2 }, mmdBandwidths: [0.5, 1, 2], sinkhornBlur: 0.3, vaeSigma: 0.5, negativeData,
+    penaltyWeight: penaltyWeight ?? defaultSettings(criterion).penaltyWeight };
   const objective = makeObjective(criterion, { generator, critic, encoder, latent }, settings, negatives);
   const dataRng = rng.fork('data');
   const nextBatch = () => tf.tidy(() => tf.add(tf.mul(tf.tensor2d(dataRng.normals(64 * 2), [64, 2]), 0.5), tf.tensor1d([2, -1])));
@@ -61,7 +65,7 @@ test('negative data: the critic gets round(α·batch) negatives, learns to rejec
     counts.push(count);
     return tf.add(tf.slice(real, [0, 0], [count, 2]), 6);
   };
-  const { objective, nextBatch, meanError, stepRng, critic } = toyProblem('wgan-gp', 0, 0.25, negatives);
+  const { objective, nextBatch, meanError, stepRng, critic } = toyProblem('wgan-gp', { negativeData: 0.25, negatives });
   const before = meanError();
   for (let i = 0; i < 150; i++) objective.step(nextBatch, stepRng);
   assert.ok(counts.every((c) => c === 16), `counts ${[...new Set(counts)]}`);
@@ -76,7 +80,24 @@ test('negative data: the critic gets round(α·batch) negatives, learns to rejec
 
 test('negative data is refused where it cannot apply: no negatives, a non-adversarial criterion, α ≥ 1', () => {
   const none = () => tf.zeros([1, 2]);
-  assert.throws(() => toyProblem('wgan-gp', 0, 0.5), /this task defines none/);
-  assert.throws(() => toyProblem('mmd', 0, 0.5, none), /applies to adversarial criteria.*not 'mmd'/);
-  assert.throws(() => toyProblem('gan', 0, 1, none), /must be below 1/);
+  assert.throws(() => toyProblem('wgan-gp', { negativeData: 0.5 }), /this task defines none/);
+  assert.throws(() => toyProblem('mmd', { negativeData: 0.5, negatives: none }), /applies to adversarial criteria.*not 'mmd'/);
+  assert.throws(() => toyProblem('gan', { negativeData: 1, negatives: none }), /must be below 1/);
+});
+
+test('gan with the R1 penalty: a flatter discriminator at the data, and the generator still reaches it', () => {
+  /** Mean ‖∇ₓ a(x)‖² over a data batch: what R1 penalizes. */
+  const inputGradient = (critic: Sequential, nextBatch: () => tf.Tensor) => tf.tidy(() => {
+    const grad = tf.grad((x: tf.Tensor) => tf.sum(critic.apply(x, false)))(nextBatch());
+    return tf.mean(tf.sum(tf.square(grad), 1)).dataSync()[0]!;
+  });
+  const runs = [0, 1].map((penaltyWeight) => {
+    const { objective, nextBatch, meanError, stepRng, critic } = toyProblem('gan', { penaltyWeight });
+    const before = meanError();
+    for (let i = 0; i < 150; i++) objective.step(nextBatch, stepRng);
+    return { before, after: meanError(), r1: inputGradient(critic, nextBatch) };
+  });
+  const [plain, penalized] = runs as [(typeof runs)[0], (typeof runs)[0]];
+  assert.ok(penalized.after < 0.5 * penalized.before, `mean error ${penalized.before.toFixed(3)} → ${penalized.after.toFixed(3)}`);
+  assert.ok(penalized.r1 < 0.5 * plain.r1, `E‖∇a‖² at the data: ${plain.r1.toFixed(4)} without R1, ${penalized.r1.toFixed(4)} with`);
 });

@@ -33,3 +33,18 @@ export function nonSaturatingGeneratorLoss(fakeLogits: tf.Tensor): tf.Scalar {
 export function maximumLikelihoodGeneratorLoss(fakeLogits: tf.Tensor): tf.Scalar {
   return tf.tidy((): tf.Scalar => tf.neg(tf.mean(tf.exp(fakeLogits))) as tf.Scalar);
 }
+
+/**
+ * R1 = E_{p_d} ‖∇_x a(x)‖², the zero-centred gradient penalty on real data (Mescheder, Geiger and
+ * Nowozin, ICML 2018), added to the discriminator's loss with a weight (their γ/2). It vanishes
+ * at the equilibrium p_g = p_d, a(x) = const, so it keeps the game's solution while damping the
+ * oscillation and overconfidence that make GANs collapse. Differentiable in the discriminator's
+ * weights (second-order autodiff).
+ */
+export function r1Penalty(critic: (x: tf.Tensor) => tf.Tensor, real: tf.Tensor): tf.Scalar {
+  return tf.tidy((): tf.Scalar => {
+    const grad = tf.grad((x: tf.Tensor) => tf.sum(critic(x)))(real);
+    const axes = grad.shape.map((_, i) => i).slice(1);
+    return tf.mean(tf.sum(tf.square(grad), axes)) as tf.Scalar;
+  });
+}

@@ -32,6 +32,7 @@ export const RunConfigSchema = z.strictObject({
     beta1: z.number().min(0).lt(1),
     beta2: z.number().min(0).lt(1),
   }).partial().optional(),
+  /** The critic's gradient penalty: WGAN-GP's λ (default 10), or for the GANs R1's weight (default 0, off). */
   penaltyWeight: z.number().nonnegative().optional(),
   mmdBandwidths: z.array(z.number().positive()).min(1).optional(),
   sinkhornBlur: z.number().positive().optional(),

@@ -3,7 +3,8 @@
  * around them (src/train/trainer.ts) is the same for all.
  *
  *   adversarial (gan, gan-minimax, gan-ml, wgan-gp, wgan-gp-one-sided):
- *       `criticSteps` critic updates on the criterion's critic loss, then one generator update;
+ *       `criticSteps` critic updates on the criterion's critic loss plus its gradient penalty
+ *       (WGAN-GP's; R1 for the GANs when `penaltyWeight` > 0), then one generator update;
  *       with `negativeData` > 0 that fraction of the critic's negatives are the task's negative
  *       examples instead of generator samples (see NegativeExamples)
  *   nonparametric (mmd, sinkhorn): one generator update on the divergence between a data batch
@@ -16,7 +17,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '../engine/random.js';
 import {
-  ganDiscriminatorLoss, maximumLikelihoodGeneratorLoss, minimaxGeneratorLoss, nonSaturatingGeneratorLoss,
+  ganDiscriminatorLoss, maximumLikelihoodGeneratorLoss, minimaxGeneratorLoss, nonSaturatingGeneratorLoss, r1Penalty,
 } from '../criteria/gan.js';
 import { gradientPenalty, wassersteinCriticLoss, wassersteinGeneratorLoss } from '../criteria/wasserstein.js';
 import { mmd2 } from '../criteria/mmd.js';
@@ -45,7 +46,10 @@ export interface ObjectiveSettings {
   adam: AdamSettings;
   /** Critic updates per generator update (adversarial criteria). */
   criticSteps: number;
-  /** λ of the WGAN-GP penalty. */
+  /**
+   * Weight of the critic's gradient penalty: WGAN-GP's λ (at interpolates, towards norm 1), or
+   * for the GAN criteria the R1 penalty's (at real data, towards 0; 0 turns it off).
+   */
   penaltyWeight: number;
   /** Gaussian kernel bandwidths σ for mmd, in pixel-space distance units. */
   mmdBandwidths: number[];
@@ -66,13 +70,13 @@ export interface ObjectiveSettings {
  */
 export type NegativeExamples = (real: tf.Tensor, count: number, rng: Rng) => tf.Tensor;
 
-/** Per criterion: DCGAN's Adam for GANs; [H17]'s settings for WGAN-GP (λ = 10, 5 critic steps). */
+/** Per criterion: DCGAN's Adam (no penalty) for GANs; [H17]'s settings for WGAN-GP (λ = 10, 5 critic steps). */
 export function defaultSettings(criterion: CriterionName): ObjectiveSettings {
   const wgan = criterion.startsWith('wgan-gp');
   return {
     adam: wgan ? { learningRate: 1e-4, beta1: 0.5, beta2: 0.9 } : { learningRate: 2e-4, beta1: 0.5, beta2: 0.999 },
     criticSteps: wgan ? 5 : 1,
-    penaltyWeight: 10,
+    penaltyWeight: wgan ? 10 : 0,
     mmdBandwidths: [2, 5, 10, 20, 40],
     sinkhornBlur: 1,
     vaeSigma: 0.3,
@@ -156,7 +160,11 @@ export function makeObjective(
     const criticLoss = (real: tf.Tensor, fake: tf.Tensor, rng: Rng): tf.Scalar => {
       const realScores = D.apply(real, true);
       const fakeScores = D.apply(fake, true);
-      if (!wasserstein) return ganDiscriminatorLoss(realScores, fakeScores);
+      if (!wasserstein) {
+        const loss = ganDiscriminatorLoss(realScores, fakeScores);
+        if (settings.penaltyWeight === 0) return loss;
+        return tf.add(loss, tf.mul(r1Penalty((x) => D.apply(x, true), real), settings.penaltyWeight));
+      }
       const penalty = gradientPenalty((x) => D.apply(x, true), real, fake, {
         oneSided: criterion === 'wgan-gp-one-sided',
         seed: rng.int(2 ** 31),
