@@ -4,6 +4,7 @@
  * Every loss is a mean over the batch; ζ is evaluated stably, so logits of ±100 stay finite.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { squaredInputGradientNorms } from './input_gradient.js';
 
 /** V(p_c, p_g) = E_{p_d} log D(x) + E_{p_g} log(1 − D(x)) = −E ζ(−a_real) − E ζ(a_fake). */
 export function distinguishabilityValue(realLogits: tf.Tensor, fakeLogits: tf.Tensor): tf.Scalar {
@@ -42,9 +43,5 @@ export function maximumLikelihoodGeneratorLoss(fakeLogits: tf.Tensor): tf.Scalar
  * weights (second-order autodiff).
  */
 export function r1Penalty(critic: (x: tf.Tensor) => tf.Tensor, real: tf.Tensor): tf.Scalar {
-  return tf.tidy((): tf.Scalar => {
-    const grad = tf.grad((x: tf.Tensor) => tf.sum(critic(x)))(real);
-    const axes = grad.shape.map((_, i) => i).slice(1);
-    return tf.mean(tf.sum(tf.square(grad), axes)) as tf.Scalar;
-  });
+  return tf.tidy((): tf.Scalar => tf.mean(squaredInputGradientNorms(critic, real)) as tf.Scalar);
 }

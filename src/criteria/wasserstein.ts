@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '../engine/random.js';
+import { squaredInputGradientNorms } from './input_gradient.js';
 
 /** E_{q} f(x̃) − E_{p} f(x): minimized by the critic (it maximizes E_p f − E_q f). */
 export function wassersteinCriticLoss(realScores: tf.Tensor, fakeScores: tf.Tensor): tf.Scalar {
@@ -41,9 +42,7 @@ export function gradientPenalty(
     const epsShape = [batch, ...real.shape.slice(1).map(() => 1)];
     const eps = tf.tensor(new Rng(seed).uniforms(batch), epsShape);
     const interpolates = tf.add(tf.mul(eps, real), tf.mul(tf.sub(1, eps), fake));
-    const grad = tf.grad((x: tf.Tensor) => tf.sum(critic(x)))(interpolates);
-    const axes = grad.shape.map((_, i) => i).slice(1);
-    const squaredNorm = tf.add(tf.sum(tf.square(grad), axes), 1e-12);
+    const squaredNorm = tf.add(squaredInputGradientNorms(critic, interpolates), 1e-12);
     const penalty = oneSided
       ? tf.relu(tf.sub(squaredNorm, 1))
       : tf.square(tf.sub(tf.sqrt(squaredNorm), 1));
