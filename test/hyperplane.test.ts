@@ -7,7 +7,7 @@ import { loadMnist } from '../src/data/mnist.js';
 import {
   combinationKey, drawExamples, hyperplaneCombinations, indexByDigit, scoreHyperplane, shuffleSlots, splitCombinations, sumBaselines,
 } from '../src/tasks/hyperplane.js';
-import { rankProbability } from '../src/tasks/evaluate.js';
+import { rankProbability } from '../src/tasks/hyperplane_scoring.js';
 
 before(async () => {
   await initEngine();

@@ -144,6 +144,35 @@ test('a time budget alone (--seconds, no --steps) trains until the time is spent
   assert.equal(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')).steps, undefined);
 });
 
+test('the task’s score is logged every evalEvery steps and leaves the training itself unchanged', () => {
+  const run = (name: string, extra: Record<string, unknown>) => {
+    const path = join(root, `${name}.json`);
+    writeFileSync(path, JSON.stringify({
+      task: 'hyperplane', criterion: 'gan', steps: 4, batch: 4, seed: 2, logEvery: 3, sampleEvery: 4, checkpointEvery: 4, ...extra,
+    }));
+    const result = discern('train', '--config', path, '--out', join(root, name));
+    assert.equal(result.status, 0, result.stderr);
+    return metricsWithoutTime(join(root, name));
+  };
+  const scored = run('scored', { evalEvery: 2 });
+  assert.deepEqual(scored.map((m) => m.step), [2, 3, 4]);
+  for (const m of [scored[0]!, scored[2]!]) {
+    assert.ok(m.p_sum_25! >= 0 && m.p_sum_25! <= m.p_sum_within_1! && m.p_sum_within_1! <= 1, JSON.stringify(m));
+    assert.ok(m.critic_sum_auc! >= 0 && m.critic_sum_auc! <= 1, JSON.stringify(m));
+  }
+  assert.equal(scored[1]!.p_sum_25, undefined, 'step 3 is a plain log line');
+
+  const unscored = run('unscored', { evalEvery: 1000 });
+  assert.deepEqual(unscored.map((m) => m.step), [3, 4]);
+  const losses = ({ critic_loss, generator_loss }: Record<string, number>) => ({ critic_loss, generator_loss });
+  assert.deepEqual(unscored.map(losses), scored.slice(1).map(losses));
+  const weights = (name: string) => loadCheckpoint(join(root, name, 'checkpoints', 'step-0000004.ckpt')).arrays;
+  assert.deepEqual(weights('unscored'), weights('scored'), 'scoring changed the networks');
+
+  const vae = run('scored-vae', { criterion: 'vae', evalEvery: 2 });
+  assert.ok(vae[0]!.p_sum_25! >= 0 && !('critic_sum_auc' in vae[0]!), 'no critic, no AUC');
+});
+
 test('divergence stops the run naming the step and criterion, keeping the last good checkpoint', () => {
   const dir = join(root, 'diverged');
   const path = join(root, 'diverge.json');

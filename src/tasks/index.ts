@@ -15,7 +15,8 @@ import { hyperplaneCritic, hyperplaneEncoder, hyperplaneGenerator, HYPERPLANE_LA
 import type { CriterionName, NegativeExamples, Networks, ObjectiveSettings } from '../train/objectives.js';
 import type { ImageBatch } from '../report/png.js';
 import { highresTask, type HighresOptions } from './highres.js';
-import { drawExamples, indexByDigit, shuffleSlots, splitCombinations } from './hyperplane.js';
+import { drawExamples, indexByDigit, scoreHyperplane, shuffleSlots, splitCombinations } from './hyperplane.js';
+import { criticSumAuc, generatedDigitLabels } from './hyperplane_scoring.js';
 
 export const TASKS = ['mnist', 'hyperplane', 'highres'] as const;
 export type TaskName = (typeof TASKS)[number];
@@ -34,6 +35,11 @@ export interface Task {
   toImages(x: tf.Tensor): ImageBatch;
   /** Examples the data (almost) never holds, made from a real batch, for negative data augmentation. */
   negatives?: NegativeExamples;
+  /**
+   * The task's own measure of the networks, taken during training every `evalEvery` steps and
+   * logged with the losses. Must not change the networks (a resumed run stays exact).
+   */
+  score?(networks: Networks, rng: Rng): Record<string, number>;
 }
 
 /** The DCGAN critic's architecture with 2·latent outputs (mean, log-variance of q(z|x)). */
@@ -86,6 +92,18 @@ function hyperplaneTask(): Task {
       return tf.tensor4d(pixels, [size, 5, 28, 28]);
     },
     negatives: shuffleSlots,
+    /**
+     * P(sum = 25) and P(|sum − 25| ≤ 1) of 1,000 samples (standard error ≤ 1.6 points), and the
+     * critic's AUC of 300 real over 300 shuffled examples: a cheap trace of when the constraint
+     * is learned. `discern eval hyperplane` gives the full scores from 10,000 samples.
+     */
+    score(networks, rng) {
+      const labels = generatedDigitLabels(networks.generator, HYPERPLANE_LATENT, 1000, rng.fork('samples'));
+      const { pSum25, pSumWithin1 } = scoreHyperplane(labels, split);
+      const scores: Record<string, number> = { p_sum_25: pSum25, p_sum_within_1: pSumWithin1 };
+      if (networks.critic) scores.critic_sum_auc = criticSumAuc(networks.critic, rng.fork('critic'), 300);
+      return scores;
+    },
     /** [N, 5, 28, 28] → N images of 28 × 140, the digits side by side. */
     toImages(x) {
       const n = x.shape[0]!;

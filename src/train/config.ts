@@ -41,6 +41,8 @@ export const RunConfigSchema = z.strictObject({
   negativeData: z.number().min(0).lt(1).optional(),
   logEvery: positiveInt.default(10),
   sampleEvery: positiveInt.default(500),
+  /** Steps between the task's own scores in the metrics log (hyperplane: P(sum = 25), the critic's AUC). */
+  evalEvery: positiveInt.default(1000),
   checkpointEvery: positiveInt.default(200),
 }).superRefine((config, context) => {
   if (config.steps === undefined && config.seconds === undefined) {

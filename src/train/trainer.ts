@@ -1,7 +1,7 @@
 /**
- * The training loop, one for every task and criterion: seeded steps, a JSONL metrics log, sample
- * grids, checksummed checkpoints, exact resume, a stop on non-finite values, and a clean stop on
- * Ctrl-C.
+ * The training loop, one for every task and criterion: seeded steps, a JSONL metrics log (with
+ * the task's own score every `evalEvery` steps), sample grids, checksummed checkpoints, exact
+ * resume, a stop on non-finite values, and a clean stop on Ctrl-C.
  *
  * Step k draws all its randomness from Rng(seed).fork(`step/k`), so a run is a pure function of
  * its config: resuming from the checkpoint at step k replays steps k+1… exactly as an
@@ -117,6 +117,7 @@ export async function trainRun(config: RunConfig, dir: RunDirectory, { resume, n
 
     const start = performance.now();
     let final: Record<string, number> = {};
+    let lastScore: Record<string, number> = {};
     const maxSteps = config.steps ?? Infinity;
     let step = startedAt;
     let outOfTime = false;
@@ -131,12 +132,16 @@ export async function trainRun(config: RunConfig, dir: RunDirectory, { resume, n
           (lastCheckpoint ? `the last good checkpoint is ${lastCheckpoint}` : 'no checkpoint was written yet'));
       }
       final = metrics;
+      const score = task.score && step % config.evalEvery === 0 ? task.score(objective.networks, rng.fork('score')) : null;
+      if (score) lastScore = score;
       outOfTime = config.seconds !== undefined && (performance.now() - start) / 1000 >= config.seconds;
       const last = step === maxSteps || stopRequested || outOfTime;
-      if (step % config.logEvery === 0 || last) dir.appendMetrics({ step, ...metrics, seconds: (performance.now() - start) / 1000 });
+      if (score || step % config.logEvery === 0 || last) {
+        dir.appendMetrics({ step, ...metrics, ...score, seconds: (performance.now() - start) / 1000 });
+      }
       if (step % config.sampleEvery === 0 || last) writeSamples(step);
       if (step % config.checkpointEvery === 0 || last) lastCheckpoint = dir.saveCheckpoint(step, toCheckpoint(objective, step, config));
-      onStep?.(step, metrics);
+      onStep?.(step, { ...metrics, ...lastScore });
       if (last) break;
       // The loop is synchronous: yield so a Ctrl-C (SIGINT) handler can run between steps.
       await new Promise((resolve) => setImmediate(resolve));

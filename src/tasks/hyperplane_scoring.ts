@@ -1,0 +1,48 @@
+/**
+ * Scoring hyperplane networks, shared by `discern eval hyperplane` (10,000 samples, once) and the
+ * trainer's periodic score (a few hundred, every `evalEvery` steps): the digit classifier's labels
+ * of generated examples, and the critic's AUC of real over slot-shuffled examples.
+ */
+import { Rng, tf } from '../engine/index.js';
+import { loadMnist } from '../data/mnist.js';
+import type { Sequential } from '../models/layers.js';
+import { classifyDigits, loadDigitClassifier } from './classifier.js';
+import { DIGITS_PER_EXAMPLE, drawExamples, indexByDigit, shuffleSlots, splitCombinations } from './hyperplane.js';
+
+let classifier: Sequential | null = null;
+
+/** The classifier's labels ([samples × 5], left to right) of `samples` examples from the generator. */
+export function generatedDigitLabels(generator: Sequential, latent: number, samples: number, rng: Rng): Uint8Array {
+  classifier ??= loadDigitClassifier().model;
+  const labels = new Uint8Array(samples * DIGITS_PER_EXAMPLE);
+  const chunk = 500;
+  for (let start = 0; start < samples; start += chunk) {
+    const n = Math.min(chunk, samples - start);
+    const digits = tf.tidy(() => generator.apply(tf.tensor2d(rng.normals(n * latent), [n, latent]), false));
+    labels.set(classifyDigits(classifier, digits.dataSync() as Float32Array, n * DIGITS_PER_EXAMPLE), start * DIGITS_PER_EXAMPLE);
+    digits.dispose();
+  }
+  return labels;
+}
+
+/** P(a > b) for a drawn from `higher` and b from `lower`, ties counting one half (the ROC AUC). */
+export function rankProbability(higher: ArrayLike<number>, lower: ArrayLike<number>): number {
+  let wins = 0;
+  for (let i = 0; i < higher.length; i++) {
+    for (let j = 0; j < lower.length; j++) wins += higher[i]! > lower[j]! ? 1 : higher[i] === lower[j] ? 0.5 : 0;
+  }
+  return wins / (higher.length * lower.length);
+}
+
+/**
+ * The critic's rank probability of `count` held-out real examples over `count` slot-shuffled ones.
+ * 0.5: the critic ignores the sum, so the generator gets no signal to coordinate its digits.
+ */
+export function criticSumAuc(critic: Sequential, rng: Rng, count = 500): number {
+  const test = loadMnist('test');
+  const real = tf.tensor4d(drawExamples(splitCombinations(0).heldOut, test, indexByDigit(test), count, rng).pixels, [count, 5, 28, 28]);
+  const shuffled = shuffleSlots(real, count, rng);
+  const [realScores, shuffledScores] = [real, shuffled].map((x) => tf.tidy(() => critic.apply(x, false).dataSync()));
+  tf.dispose([real, shuffled]);
+  return rankProbability(realScores!, shuffledScores!);
+}
