@@ -1,7 +1,8 @@
 /**
- * Scoring hyperplane networks, shared by `discern eval hyperplane` (10,000 samples, once) and the
- * trainer's periodic score (a few hundred, every `evalEvery` steps): the digit classifier's labels
- * of generated examples, and the critic's AUC of real over slot-shuffled examples.
+ * Scoring hyperplane networks, shared by `discern eval hyperplane` (10,000 samples, 500 AUC pairs,
+ * once) and the trainer's periodic score (1,000 samples, 300 pairs, every `evalEvery` steps): the
+ * digit classifier's labels of generated examples, and the critic's AUC of real over slot-shuffled
+ * examples.
  */
 import { Rng, tf } from '../engine/index.js';
 import { loadMnist } from '../data/mnist.js';
