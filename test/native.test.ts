@@ -5,6 +5,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadNativeAddon, ENABLE_NATIVE } from '../src/engine/kernels/native.js';
 import { determinismSuite } from './helpers/determinism-suite.js';
 import { kernelSuite } from './helpers/kernel-suite.js';
@@ -13,6 +17,19 @@ const native = loadNativeAddon();
 if ('addon' in native) {
   kernelSuite('native');
   determinismSuite('native');
+  test('kernels interrupted by signals (the V8 profiler\'s SIGPROF every 20 µs) give the same gradients and keep the heap intact', () => {
+    // Before the addon held signals back during kernels, this child aborted with glibc's
+    // "corrupted size vs. prev_size" within its first iterations.
+    const profiles = mkdtempSync(join(tmpdir(), 'discern-cpuprof-'));
+    try {
+      const child = spawnSync(process.execPath, ['--import', 'tsx', '--cpu-prof', '--cpu-prof-interval', '20', '--cpu-prof-dir', profiles,
+        join(import.meta.dirname, 'helpers', 'native_under_signals.ts')], { encoding: 'utf8' });
+      assert.equal(child.status, 0, `exit ${child.status} (signal ${child.signal}): ${child.stderr.slice(-500)}`);
+      assert.deepEqual(JSON.parse(child.stdout.trim().split('\n').pop()!), { worst: 0 });
+    } finally {
+      rmSync(profiles, { recursive: true, force: true });
+    }
+  });
 } else if (process.env.CI) {
   test('the native addon is built in CI', () => assert.fail(`${native.error}; .ci/run must run: ${ENABLE_NATIVE}`));
 } else {

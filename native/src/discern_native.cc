@@ -4,6 +4,8 @@
 // created once per geometry and cached, since a training loop repeats the same shapes.
 #include <napi.h>
 #include <omp.h>
+#include <pthread.h>
+#include <signal.h>
 
 #include <algorithm>
 #include <cmath>
@@ -322,8 +324,30 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// oneDNN 2.6.3's JIT kernels (its sgemm, behind the matmul-like convolutions) keep data on the
+// stack below the stack pointer, beyond the 128 bytes a signal handler's frame spares: a signal
+// delivered mid-kernel (V8's sampling profiler's SIGPROF under --cpu-prof, libuv's SIGINT or
+// SIGCHLD handlers) overwrites it and corrupts the heap or the result. Measured: a C++ loop of the
+// hyperplane critic's 7×7 convolution under a 50 µs SIGPROF timer aborted within 500 iterations,
+// and `node --cpu-prof discern train` aborted at its first critic step. Signals are therefore
+// held back while a kernel runs and delivered as soon as it returns. OpenMP's worker threads
+// start inside a kernel, so they inherit the blocked mask and never take a signal themselves.
+class SignalsHeld {
+ public:
+  SignalsHeld() {
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &previous_);
+  }
+  ~SignalsHeld() { pthread_sigmask(SIG_SETMASK, &previous_, nullptr); }
+
+ private:
+  sigset_t previous_;
+};
+
 template <Napi::Value (*F)(const Napi::CallbackInfo&)>
 Napi::Value guarded(const Napi::CallbackInfo& info) {
+  SignalsHeld held;
   try {
     return F(info);
   } catch (const dnnl::error& e) {
