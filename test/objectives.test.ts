@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { initEngine, Rng, tf } from '../src/engine/index.js';
 import { r1Penalty } from '../src/criteria/gan.js';
 import { Dense, leakyRelu, Sequential } from '../src/models/layers.js';
-import { CRITERIA, defaultSettings, makeObjective, type CriterionName, type NegativeExamples } from '../src/train/objectives.js';
+import { CRITERIA, defaultSettings, makeObjective, type CriterionName, type NegativeExamples, type Objective } from '../src/train/objectives.js';
 
 before(async () => {
   await initEngine();
@@ -13,7 +13,8 @@ before(async () => {
 /** 2-D data N((2, −1), 0.5²I); generator, critic and encoder are small MLPs. */
 function toyProblem(
   criterion: CriterionName,
-  { seed = 0, negativeData = 0, negatives, penaltyWeight }: { seed?: number; negativeData?: number; negatives?: NegativeExamples; penaltyWeight?: number } = {},
+  { seed = 0, negativeData = 0, negatives, penaltyWeight, penaltyEvery = 1, criticSteps }:
+  { seed?: number; negativeData?: number; negatives?: NegativeExamples; penaltyWeight?: number; penaltyEvery?: number; criticSteps?: number } = {},
 ) {
   const rng = new Rng(seed);
   const latent = 2;
@@ -22,7 +23,7 @@ function toyProblem(
   const encoder = new Sequential([new Dense(2, 16, rng), leakyRelu(0.2), new Dense(16, 2 * latent, rng)]);
   const defaults = defaultSettings(criterion);
   const settings = { ...defaults, adam: { ...defaults.adam, learningRate: 1e-2 }, mmdBandwidths: [0.5, 1, 2], sinkhornBlur: 0.3, vaeSigma: 0.5, negativeData,
-    penaltyWeight: penaltyWeight ?? defaults.penaltyWeight };
+    penaltyWeight: penaltyWeight ?? defaults.penaltyWeight, penaltyEvery, criticSteps: criticSteps ?? defaults.criticSteps };
   const objective = makeObjective(criterion, { generator, critic, encoder, latent }, settings, negatives);
   const dataRng = rng.fork('data');
   const nextBatch = () => tf.tidy(() => tf.add(tf.mul(tf.tensor2d(dataRng.normals(64 * 2), [64, 2]), 0.5), tf.tensor1d([2, -1])));
@@ -98,4 +99,25 @@ test('gan with the R1 penalty: a flatter discriminator at the data, and the gene
   const [plain, penalized] = runs as [(typeof runs)[0], (typeof runs)[0]];
   assert.ok(penalized.after < 0.5 * penalized.before, `mean error ${penalized.before.toFixed(3)} → ${penalized.after.toFixed(3)}`);
   assert.ok(penalized.r1 < 0.5 * plain.r1, `E‖∇a‖² at the data: ${plain.r1.toFixed(4)} without R1, ${penalized.r1.toFixed(4)} with`);
+});
+
+test('lazy penalty (penaltyEvery k): critic update t carries k·weight·penalty when k divides t, and none otherwise', () => {
+  for (const criterion of ['gan', 'wgan-gp'] as const) {
+    const k = 3;
+    const weight = criterion === 'gan' ? 0.5 : 10;
+    const lazy = toyProblem(criterion, { penaltyWeight: weight, penaltyEvery: k, criticSteps: 1 });
+    const values = (objective: Objective) => [...objective.state()].map(([name, v]) => [name, [...v.dataSync()]]);
+    for (let t = 0; t < 2 * k; t++) {
+      // An eager run with the penalty this update should carry, started from the lazy run's state.
+      const eager = toyProblem(criterion, { penaltyWeight: t % k === 0 ? k * weight : 0, criticSteps: 1 }).objective;
+      const state = eager.state();
+      for (const [name, v] of lazy.objective.state()) state.get(name)!.assign(v);
+      Object.assign(eager.counters, lazy.objective.counters);
+      const batch = lazy.nextBatch();
+      lazy.objective.step(() => tf.clone(batch), new Rng(`update ${t}`));
+      eager.step(() => tf.clone(batch), new Rng(`update ${t}`));
+      batch.dispose();
+      assert.deepEqual(values(lazy.objective), values(eager), `${criterion}, critic update ${t}`);
+    }
+  }
 });

@@ -195,6 +195,8 @@ test('bad configs and output folders: one line naming the problem', () => {
   cases.push([['train', '--config', join(root, 'bad.yaml'), '--out', join(root, 'z')], /unknown key 'stpes'; allowed: task, criterion, steps/]);
   writeFileSync(join(root, 'nda.yaml'), 'task: mnist\ncriterion: gan\nsteps: 3\nnegativeData: 0.5\n');
   cases.push([['train', '--config', join(root, 'nda.yaml'), '--out', join(root, 'n')], /key 'negativeData': 0\.5: applies to adversarial criteria on task hyperplane/]);
+  writeFileSync(join(root, 'lazy.yaml'), 'task: mnist\ncriterion: vae\nsteps: 3\npenaltyEvery: 4\n');
+  cases.push([['train', '--config', join(root, 'lazy.yaml'), '--out', join(root, 'l')], /key 'penaltyEvery': 4: applies to the critic's penalty \(adversarial criteria\), not vae/]);
   writeFileSync(join(root, 'broken.yaml'), 'task: [mnist\n');
   cases.push([['train', '--config', join(root, 'broken.yaml')], /broken\.yaml: not valid YAML/]);
   for (const [args, pattern] of cases) {
@@ -207,7 +209,7 @@ test('bad configs and output folders: one line naming the problem', () => {
 
 test('fuzzed configs are either valid or rejected with a ConfigError naming a key', () => {
   const valid: Record<string, unknown> = { task: 'hyperplane', criterion: 'wgan-gp', steps: 10, batch: 8, adam: { learningRate: 1e-4 } };
-  const keys = ['task', 'criterion', 'steps', 'batch', 'seed', 'criticSteps', 'adam', 'mmdBandwidths', 'vaeSigma', 'negativeData', 'logEvery', 'resolution', 'images', 'bogus'];
+  const keys = ['task', 'criterion', 'steps', 'batch', 'seed', 'criticSteps', 'adam', 'mmdBandwidths', 'vaeSigma', 'negativeData', 'penaltyEvery', 'logEvery', 'resolution', 'images', 'bogus'];
   const values: unknown[] = [null, -1, 0, 1.5, 3, 'gan', '', [], [1, -2], {}, { learningRate: -1 }, { beta1: 2 }, true, 1e308, NaN];
   const rng = new Rng('fuzz');
   for (let i = 0; i < 500; i++) {

@@ -34,6 +34,8 @@ export const RunConfigSchema = z.strictObject({
   }).partial().optional(),
   /** The critic's gradient penalty: WGAN-GP's λ (default 10), or for the GANs R1's weight (default 0, off). */
   penaltyWeight: z.number().nonnegative().optional(),
+  /** Lazy regularization: the penalty on every k-th critic update only, weighted ×k (default 1: every update). */
+  penaltyEvery: positiveInt.optional(),
   mmdBandwidths: z.array(z.number().positive()).min(1).optional(),
   sinkhornBlur: z.number().positive().optional(),
   vaeSigma: z.number().positive().optional(),
@@ -50,6 +52,9 @@ export const RunConfigSchema = z.strictObject({
   }
   if (config.negativeData && (config.task !== 'hyperplane' || !isAdversarial(config.criterion))) {
     context.addIssue({ code: 'custom', path: ['negativeData'], message: `applies to adversarial criteria on task hyperplane (its negatives shuffle the digit slots), not ${config.criterion} on ${config.task}; remove it` });
+  }
+  if (config.penaltyEvery !== undefined && !isAdversarial(config.criterion)) {
+    context.addIssue({ code: 'custom', path: ['penaltyEvery'], message: `applies to the critic's penalty (adversarial criteria), not ${config.criterion}; remove it` });
   }
   for (const key of ['resolution', 'images'] as const) {
     if (config[key] !== undefined && config.task !== 'highres') {
@@ -121,6 +126,7 @@ export function objectiveSettings(config: RunConfig, taskDefaults: Partial<Objec
     adam: { ...defaults.adam, ...config.adam },
     criticSteps: config.criticSteps ?? defaults.criticSteps,
     penaltyWeight: config.penaltyWeight ?? defaults.penaltyWeight,
+    penaltyEvery: config.penaltyEvery ?? defaults.penaltyEvery,
     mmdBandwidths: config.mmdBandwidths ?? defaults.mmdBandwidths,
     sinkhornBlur: config.sinkhornBlur ?? defaults.sinkhornBlur,
     vaeSigma: config.vaeSigma ?? defaults.vaeSigma,

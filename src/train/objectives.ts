@@ -4,7 +4,8 @@
  *
  *   adversarial (gan, gan-minimax, gan-ml, wgan-gp, wgan-gp-one-sided):
  *       `criticSteps` critic updates on the criterion's critic loss plus its gradient penalty
- *       (WGAN-GP's; R1 for the GANs when `penaltyWeight` > 0), then one generator update;
+ *       (WGAN-GP's; R1 for the GANs when `penaltyWeight` > 0; every `penaltyEvery`-th update only
+ *       when lazy), then one generator update;
  *       with `negativeData` > 0 that fraction of the critic's negatives are the task's negative
  *       examples instead of generator samples (see NegativeExamples)
  *   nonparametric (mmd, sinkhorn): one generator update on the divergence between a data batch
@@ -51,6 +52,12 @@ export interface ObjectiveSettings {
    * for the GAN criteria the R1 penalty's (at real data, towards 0; 0 turns it off).
    */
   penaltyWeight: number;
+  /**
+   * Lazy regularization (Karras et al. 2020, StyleGAN2 §3.1): the penalty enters every
+   * `penaltyEvery`-th critic update only, with its weight multiplied by `penaltyEvery` so that its
+   * average pull is unchanged; the updates in between skip its second-order pass. 1: every update.
+   */
+  penaltyEvery: number;
   /** Gaussian kernel bandwidths σ for mmd, in pixel-space distance units. */
   mmdBandwidths: number[];
   /** Sinkhorn blur (ε = blur²), pixel-space distance units. */
@@ -77,6 +84,7 @@ export function defaultSettings(criterion: CriterionName): ObjectiveSettings {
     adam: wgan ? { learningRate: 1e-4, beta1: 0.5, beta2: 0.9 } : { learningRate: 2e-4, beta1: 0.5, beta2: 0.999 },
     criticSteps: wgan ? 5 : 1,
     penaltyWeight: wgan ? 10 : 0,
+    penaltyEvery: 1,
     mmdBandwidths: [2, 5, 10, 20, 40],
     sinkhornBlur: 1,
     vaeSigma: 0.3,
@@ -151,6 +159,7 @@ export function makeObjective(
     if (!isAdversarial(criterion)) throw new Error(`negativeData applies to adversarial criteria (${ADVERSARIAL.join(', ')}), not '${criterion}'; remove it`);
     if (!negatives) throw new Error('negativeData needs negative examples, and this task defines none; remove it');
   }
+  if (!Number.isInteger(settings.penaltyEvery) || settings.penaltyEvery < 1) throw new Error(`penaltyEvery must be a whole number ≥ 1 (got ${settings.penaltyEvery})`);
   if (settings.negativeData >= 1) throw new Error(`negativeData must be below 1 (got ${settings.negativeData}): the critic must still see the generator`);
 
   if (isAdversarial(criterion)) {
@@ -160,16 +169,13 @@ export function makeObjective(
     const criticLoss = (real: tf.Tensor, fake: tf.Tensor, rng: Rng): tf.Scalar => {
       const realScores = D.apply(real, true);
       const fakeScores = D.apply(fake, true);
-      if (!wasserstein) {
-        const loss = ganDiscriminatorLoss(realScores, fakeScores);
-        if (settings.penaltyWeight === 0) return loss;
-        return tf.add(loss, tf.mul(r1Penalty((x) => D.apply(x, true), real), settings.penaltyWeight));
-      }
-      const penalty = gradientPenalty((x) => D.apply(x, true), real, fake, {
-        oneSided: criterion === 'wgan-gp-one-sided',
-        seed: rng.int(2 ** 31),
-      });
-      return tf.add(wassersteinCriticLoss(realScores, fakeScores), tf.mul(penalty, settings.penaltyWeight));
+      const loss = wasserstein ? wassersteinCriticLoss(realScores, fakeScores) : ganDiscriminatorLoss(realScores, fakeScores);
+      // dAdam.t counts the critic's updates so far, and a checkpoint restores it: resumes stay exact.
+      if (settings.penaltyWeight === 0 || dAdam.t % settings.penaltyEvery !== 0) return loss;
+      const penalty = wasserstein
+        ? gradientPenalty((x) => D.apply(x, true), real, fake, { oneSided: criterion === 'wgan-gp-one-sided', seed: rng.int(2 ** 31) })
+        : r1Penalty((x) => D.apply(x, true), real);
+      return tf.add(loss, tf.mul(penalty, settings.penaltyWeight * settings.penaltyEvery));
     };
     return {
       criterion,
