@@ -173,6 +173,27 @@ test('the task’s score is logged every evalEvery steps and leaves the training
   assert.ok(vae[0]!.p_sum_25! >= 0 && !('critic_sum_auc' in vae[0]!), 'no critic, no AUC');
 });
 
+test('two data-parallel workers: a run stopped and resumed ends bit-identical to a straight one, and differs from one worker', () => {
+  const parallel = { ...config, steps: 12, workers: 2, checkpointEvery: 6, sampleEvery: 100 };
+  const path = join(root, 'workers.json');
+  writeFileSync(path, JSON.stringify(parallel));
+  const straight = join(root, 'workers-straight');
+  const resumed = join(root, 'workers-resumed');
+  const alone = join(root, 'workers-alone');
+  for (const [args, dir] of [[['--config', path], straight], [['--config', path, '--steps', '6'], resumed], [['--resume', '--steps', '12'], resumed]] as const) {
+    const result = discern('train', ...args, '--out', dir);
+    assert.equal(result.status, 0, result.stderr);
+  }
+  writeFileSync(join(root, 'alone.json'), JSON.stringify({ ...parallel, workers: 1 }));
+  assert.equal(discern('train', '--config', join(root, 'alone.json'), '--out', alone).status, 0);
+  const weights = (dir: string) => loadCheckpoint(join(dir, 'checkpoints', 'step-0000012.ckpt')).arrays;
+  // Worker 1 must have taken worker 0's resumed state: otherwise the mean gradients would differ.
+  assert.deepEqual(weights(resumed), weights(straight));
+  assert.deepEqual(metricsWithoutTime(resumed), metricsWithoutTime(straight));
+  assert.notDeepEqual(weights(straight).get('generator/0.weight'), weights(alone).get('generator/0.weight'));
+  assert.ok(metricsWithoutTime(straight).every((m) => Number.isFinite(m.critic_loss) && Number.isFinite(m.generator_loss)));
+});
+
 test('divergence stops the run naming the step and criterion, keeping the last good checkpoint', () => {
   const dir = join(root, 'diverged');
   const path = join(root, 'diverge.json');
@@ -195,6 +216,8 @@ test('bad configs and output folders: one line naming the problem', () => {
   cases.push([['train', '--config', join(root, 'bad.yaml'), '--out', join(root, 'z')], /unknown key 'stpes'; allowed: task, criterion, steps/]);
   writeFileSync(join(root, 'nda.yaml'), 'task: mnist\ncriterion: gan\nsteps: 3\nnegativeData: 0.5\n');
   cases.push([['train', '--config', join(root, 'nda.yaml'), '--out', join(root, 'n')], /key 'negativeData': 0\.5: applies to adversarial criteria on task hyperplane/]);
+  writeFileSync(join(root, 'split.yaml'), 'task: mnist\ncriterion: gan\nsteps: 3\nbatch: 10\nworkers: 4\n');
+  cases.push([['train', '--config', join(root, 'split.yaml'), '--out', join(root, 's')], /key 'workers': 4: must divide batch \(10\) evenly/]);
   writeFileSync(join(root, 'lazy.yaml'), 'task: mnist\ncriterion: vae\nsteps: 3\npenaltyEvery: 4\n');
   cases.push([['train', '--config', join(root, 'lazy.yaml'), '--out', join(root, 'l')], /key 'penaltyEvery': 4: applies to the critic's penalty \(adversarial criteria\), not vae/]);
   writeFileSync(join(root, 'broken.yaml'), 'task: [mnist\n');
@@ -209,7 +232,7 @@ test('bad configs and output folders: one line naming the problem', () => {
 
 test('fuzzed configs are either valid or rejected with a ConfigError naming a key', () => {
   const valid: Record<string, unknown> = { task: 'hyperplane', criterion: 'wgan-gp', steps: 10, batch: 8, adam: { learningRate: 1e-4 } };
-  const keys = ['task', 'criterion', 'steps', 'batch', 'seed', 'criticSteps', 'adam', 'mmdBandwidths', 'vaeSigma', 'negativeData', 'penaltyEvery', 'logEvery', 'resolution', 'images', 'bogus'];
+  const keys = ['task', 'criterion', 'steps', 'batch', 'seed', 'criticSteps', 'adam', 'mmdBandwidths', 'vaeSigma', 'negativeData', 'penaltyEvery', 'workers', 'logEvery', 'resolution', 'images', 'bogus'];
   const values: unknown[] = [null, -1, 0, 1.5, 3, 'gan', '', [], [1, -2], {}, { learningRate: -1 }, { beta1: 2 }, true, 1e308, NaN];
   const rng = new Rng('fuzz');
   for (let i = 0; i < 500; i++) {

@@ -23,15 +23,34 @@ using dt = dnnl::memory::data_type;
 
 namespace {
 
-dnnl::engine& cpu() {
-  static dnnl::engine engine(dnnl::engine::kind::cpu, 0);
-  return engine;
+struct MatMul;
+struct ConvForward;
+struct ConvBackwardData;
+struct ConvBackwardWeights;
+template <typename T>
+using Cache = std::unordered_map<std::string, std::unique_ptr<T>>;
+
+// Per thread: a oneDNN stream may not be shared between threads, and the cached primitives own
+// scratch buffers for their weights. Data-parallel training (src/train/replicas.ts) calls the
+// addon from several worker threads at once. Members are destroyed in reverse order: the caches
+// before the stream and the engine they were made with.
+struct ThreadState {
+  dnnl::engine engine{dnnl::engine::kind::cpu, 0};
+  dnnl::stream stream{engine};
+  Cache<MatMul> matmuls;
+  Cache<ConvForward> convForwards;
+  Cache<ConvBackwardData> convBackwardDatas;
+  Cache<ConvBackwardWeights> convBackwardWeightss;
+  ~ThreadState();
+};
+
+ThreadState& local() {
+  thread_local ThreadState state;
+  return state;
 }
 
-dnnl::stream& stream() {
-  static dnnl::stream s(cpu());
-  return s;
-}
+dnnl::engine& cpu() { return local().engine; }
+dnnl::stream& stream() { return local().stream; }
 
 float* data(const Napi::Value& v, size_t expected, const char* what) {
   if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
@@ -78,7 +97,6 @@ struct MatMul {
   memory::desc a, b, c;
 };
 
-std::unordered_map<std::string, std::unique_ptr<MatMul>> matmuls;
 
 Napi::Value MatMulKernel(const Napi::CallbackInfo& info) {
   // (a, b, out, batchA, batchB, m, k, n, transposeA, transposeB)
@@ -90,7 +108,7 @@ Napi::Value MatMulKernel(const Napi::CallbackInfo& info) {
   float* b = data(info[1], batchB * k * n, "b");
   float* c = data(info[2], batch * m * n, "out");
   threadsFor(2.0 * batch * m * k * n);
-  auto& entry = matmuls[key("mm", {batchA, batchB, m, k, n, tA, tB})];
+  auto& entry = local().matmuls[key("mm", {batchA, batchB, m, k, n, tA, tB})];
   if (!entry) {
     memory::desc a_md({batchA, m, k}, dt::f32, tA ? memory::dims{m * k, 1, m} : memory::dims{m * k, k, 1});
     memory::desc b_md({batchB, k, n}, dt::f32, tB ? memory::dims{k * n, 1, k} : memory::dims{k * n, n, 1});
@@ -174,9 +192,7 @@ struct ConvBackwardWeights {
   Weights diffWeights;
 };
 
-std::unordered_map<std::string, std::unique_ptr<ConvForward>> convForwards;
-std::unordered_map<std::string, std::unique_ptr<ConvBackwardData>> convBackwardDatas;
-std::unordered_map<std::string, std::unique_ptr<ConvBackwardWeights>> convBackwardWeightss;
+ThreadState::~ThreadState() = default;
 
 Napi::Value ConvForwardKernel(const Napi::CallbackInfo& info) {
   // (x, filter, out, ...geometry)
@@ -186,7 +202,7 @@ Napi::Value ConvForwardKernel(const Napi::CallbackInfo& info) {
   float* w = data(info[1], g.weightsSize(), "filter");
   float* y = data(info[2], g.dstSize(), "out");
   threadsFor(g.flops());
-  auto& entry = convForwards[key("fwd", geometry)];
+  auto& entry = local().convForwards[key("fwd", geometry)];
   if (!entry) {
     auto pd = forwardHint(g);
     entry.reset(new ConvForward{dnnl::convolution_forward(pd), pd.src_desc(), pd.dst_desc(), Weights(g, pd.weights_desc())});
@@ -206,7 +222,7 @@ Napi::Value ConvBackwardDataKernel(const Napi::CallbackInfo& info) {
   float* w = data(info[1], g.weightsSize(), "filter");
   float* dx = data(info[2], g.srcSize(), "dx");
   threadsFor(g.flops());
-  auto& entry = convBackwardDatas[key("bwd_data", geometry)];
+  auto& entry = local().convBackwardDatas[key("bwd_data", geometry)];
   if (!entry) {
     memory::desc src(g.src, dt::f32, tag::nhwc), dst(g.dst, dt::f32, tag::nhwc);
     memory::desc weights(g.weights, dt::f32, tag::any);
@@ -231,7 +247,7 @@ Napi::Value ConvBackwardWeightsKernel(const Napi::CallbackInfo& info) {
   float* dy = data(info[1], g.dstSize(), "dy");
   float* dw = data(info[2], g.weightsSize(), "dw");
   threadsFor(g.flops());
-  auto& entry = convBackwardWeightss[key("bwd_weights", geometry)];
+  auto& entry = local().convBackwardWeightss[key("bwd_weights", geometry)];
   if (!entry) {
     memory::desc src(g.src, dt::f32, tag::nhwc), dst(g.dst, dt::f32, tag::nhwc);
     memory::desc weights(g.weights, dt::f32, tag::any);

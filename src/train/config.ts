@@ -41,6 +41,11 @@ export const RunConfigSchema = z.strictObject({
   vaeSigma: z.number().positive().optional(),
   /** Adversarial criteria: the fraction of the critic's negatives that are the task's negative examples (hyperplane: shuffled slots). */
   negativeData: z.number().min(0).lt(1).optional(),
+  /**
+   * Data-parallel worker threads: each computes the gradient of batch / workers examples and every
+   * update applies their mean (src/train/replicas.ts). 2 uses both cores of a 2-core machine.
+   */
+  workers: positiveInt.default(1),
   logEvery: positiveInt.default(10),
   sampleEvery: positiveInt.default(500),
   /** Steps between the task's own scores in the metrics log (hyperplane: P(sum = 25), the critic's AUC). */
@@ -52,6 +57,9 @@ export const RunConfigSchema = z.strictObject({
   }
   if (config.negativeData && (config.task !== 'hyperplane' || !isAdversarial(config.criterion))) {
     context.addIssue({ code: 'custom', path: ['negativeData'], message: `applies to adversarial criteria on task hyperplane (its negatives shuffle the digit slots), not ${config.criterion} on ${config.task}; remove it` });
+  }
+  if (config.batch % config.workers !== 0) {
+    context.addIssue({ code: 'custom', path: ['workers'], message: `must divide batch (${config.batch}) evenly: every worker takes batch / workers examples` });
   }
   if (config.penaltyEvery !== undefined && !isAdversarial(config.criterion)) {
     context.addIssue({ code: 'custom', path: ['penaltyEvery'], message: `applies to the critic's penalty (adversarial criteria), not ${config.criterion}; remove it` });

@@ -104,14 +104,12 @@ export interface Objective {
 }
 
 const flat = (x: tf.Tensor) => tf.reshape(x, [x.shape[0]!, -1]) as tf.Tensor2D;
-/** One Adam step on `variables` down the gradient of `loss`; returns the loss's value. */
-function minimize(adam: Adam, variables: tf.Variable[], loss: () => tf.Scalar): number {
-  return tf.tidy(() => {
-    const { value, grads } = tf.variableGrads(loss, variables);
-    adam.step(variables.map((v) => grads[v.name]!));
-    return value.dataSync()[0]!;
-  });
-}
+/**
+ * Averages tensors over data-parallel workers (src/train/replicas.ts); every worker gets the same
+ * means back. A single process needs none.
+ */
+export type Reduce = (tensors: tf.Tensor[]) => tf.Tensor[];
+const alone: Reduce = (tensors) => tensors;
 
 function generatorLoss(criterion: AdversarialCriterion, fakeScores: tf.Tensor): tf.Scalar {
   switch (criterion) {
@@ -150,8 +148,15 @@ function counters(optimizers: Record<string, Adam>): Record<string, number> {
 }
 
 export function makeObjective(
-  criterion: CriterionName, networks: Networks, settings: ObjectiveSettings, negatives?: NegativeExamples,
+  criterion: CriterionName, networks: Networks, settings: ObjectiveSettings, negatives?: NegativeExamples, reduce: Reduce = alone,
 ): Objective {
+  /** One Adam step on `variables` down the (worker-mean) gradient of `loss`; returns the loss's (worker-mean) value. */
+  const minimize = (adam: Adam, variables: tf.Variable[], loss: () => tf.Scalar): number => tf.tidy(() => {
+    const { value, grads } = tf.variableGrads(loss, variables);
+    const [meanValue, ...meanGrads] = reduce([value, ...variables.map((v) => grads[v.name]!)]);
+    adam.step(meanGrads);
+    return meanValue!.dataSync()[0]!;
+  });
   const G = networks.generator;
   const noise = (batch: number, rng: Rng) => tf.tensor2d(rng.normals(batch * networks.latent), [batch, networks.latent]);
   const gAdam = new Adam(G.variables, settings.adam);

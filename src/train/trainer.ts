@@ -6,14 +6,17 @@
  * Step k draws all its randomness from Rng(seed).fork(`step/k`), so a run is a pure function of
  * its config: resuming from the checkpoint at step k replays steps k+1… exactly as an
  * uninterrupted run would (same seed, same engine tier). A `seconds` budget ends a run at a step
- * that depends on the machine's speed; the steps it does take are still exact.
+ * that depends on the machine's speed; the steps it does take are still exact. With `workers` > 1
+ * the steps are shared out to threads (src/train/replicas.ts) and this loop is worker 0's.
  */
-import { Rng, tf } from '../engine/index.js';
+import { engineInfo, Rng, tf } from '../engine/index.js';
+import type { Worker } from 'node:worker_threads';
 import { writeImageGrid } from '../report/png.js';
 import { getTask, type Task } from '../tasks/index.js';
 import type { Checkpoint } from './checkpoint.js';
 import { objectiveSettings, type RunConfig } from './config.js';
-import { makeObjective, type Objective } from './objectives.js';
+import { makeObjective, type Objective, type Reduce } from './objectives.js';
+import { Communicator, reduceCapacity, startWorkers, workerStep } from './replicas.js';
 import { RunDirectory, RunDirectoryError } from './run_dir.js';
 
 export class TrainingDivergedError extends Error {
@@ -44,11 +47,11 @@ export interface BuiltRun {
 }
 
 /** The task, networks and objective a config describes, initialized from its seed. */
-export function buildRun(config: RunConfig): BuiltRun {
+export function buildRun(config: RunConfig, reduce?: Reduce): BuiltRun {
   const task = getTask(config.task, config);
   const rng = new Rng(config.seed);
   const networks = task.networks(config.criterion, rng.fork('init'));
-  return { task, objective: makeObjective(config.criterion, networks, objectiveSettings(config, task.settings), task.negatives), rng };
+  return { task, objective: makeObjective(config.criterion, networks, objectiveSettings(config, task.settings), task.negatives, reduce), rng };
 }
 
 function toCheckpoint(objective: Objective, step: number, config: RunConfig): Checkpoint {
@@ -85,12 +88,18 @@ export async function trainRun(config: RunConfig, dir: RunDirectory, { resume, n
     notify('stopping: saving a checkpoint after this step (Ctrl-C again to abort at once)');
   };
   process.on('SIGINT', onInterrupt);
+  let workers: Worker[] = [];
   try {
     if (!resume && dir.hasRun()) {
       throw new RunDirectoryError(`${dir.path} already holds a run; continue it with --resume, or choose another --out`);
     }
     if (resume && !dir.hasRun()) throw new RunDirectoryError(`${dir.path} holds no run to resume (no config.json)`);
-    const { task, objective, rng } = buildRun(config);
+    let communicator: Communicator | null = null;
+    const { task, objective, rng } = buildRun(config, config.workers > 1 ? (tensors) => communicator!.reduce(tensors) : undefined);
+    if (config.workers > 1) {
+      const stateFloats = [...objective.state().values()].reduce((n, v) => n + v.size, 0);
+      communicator = Communicator.create(config.workers, reduceCapacity(objective.networks), stateFloats);
+    }
     let startedAt = 0;
     let lastCheckpoint: string | null = null;
     if (resume) {
@@ -106,6 +115,10 @@ export async function trainRun(config: RunConfig, dir: RunDirectory, { resume, n
       dir.truncateMetrics(startedAt);
     }
     dir.writeJson('config.json', config);
+    if (communicator) {
+      workers = await startWorkers(config, engineInfo().tier, communicator);
+      communicator.shareState(objective);
+    }
 
     const { count, columns } = task.samples;
     const fixedNoise = tf.tensor2d(rng.fork('samples').normals(count * task.latent), [count, task.latent]);
@@ -123,9 +136,8 @@ export async function trainRun(config: RunConfig, dir: RunDirectory, { resume, n
     let outOfTime = false;
     while (step < maxSteps) {
       step++;
-      const stepRng = rng.fork(`step/${step}`);
-      const dataRng = stepRng.fork('data');
-      const metrics = objective.step(() => task.batch(config.batch, dataRng), stepRng);
+      communicator?.announce(step);
+      const metrics = workerStep(objective, task, config, rng, step, 0);
       const bad = Object.entries(metrics).find(([, v]) => !Number.isFinite(v));
       if (bad) {
         throw new TrainingDivergedError(`step ${step}, criterion ${config.criterion}: ${bad[0]} = ${bad[1]}; ` +
@@ -147,6 +159,7 @@ export async function trainRun(config: RunConfig, dir: RunDirectory, { resume, n
       await new Promise((resolve) => setImmediate(resolve));
     }
     fixedNoise.dispose();
+    communicator?.stopAll();
     const summary: TrainSummary = {
       steps: step,
       startedAt,
@@ -158,6 +171,8 @@ export async function trainRun(config: RunConfig, dir: RunDirectory, { resume, n
     dir.writeJson('summary.json', summary);
     return summary;
   } finally {
+    // After stopAll() they have returned; after an error this stops them wherever they wait.
+    await Promise.all(workers.map((w) => w.terminate()));
     process.off('SIGINT', onInterrupt);
     dir.release();
   }
