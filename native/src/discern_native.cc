@@ -97,7 +97,6 @@ struct MatMul {
   memory::desc a, b, c;
 };
 
-
 Napi::Value MatMulKernel(const Napi::CallbackInfo& info) {
   // (a, b, out, batchA, batchB, m, k, n, transposeA, transposeB)
   auto d = ints(info, 3, 5);

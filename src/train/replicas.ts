@@ -17,7 +17,6 @@ import type { Task } from '../tasks/index.js';
 import type { RunConfig } from './config.js';
 import type { Networks, Objective, Reduce } from './objectives.js';
 
-
 /** What one worker does at step k: its share of the batch, its own stream of randomness. */
 export function workerStep(
   objective: Objective, task: Task, config: RunConfig, rng: Rng, step: number, rank: number,
