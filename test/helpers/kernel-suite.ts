@@ -74,6 +74,8 @@ describe('convolution gradients and conv2dTranspose', () => {
     { x: [2, 8, 8, 3], k: 4, out: 6 },
     { x: [2, 7, 10, 2], k: 1, out: 3 },
     { x: [1, 11, 9, 4], k: 5, out: 2 },
+    // 'valid': the filter covers the input, one output position (a matrix product on the native tier).
+    { x: [3, 7, 7, 4], k: 7, out: 5 },
   ];
   for (const { x: xShape, k, out } of shapes) {
     for (const stride of [1, 2]) {
