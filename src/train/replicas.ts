@@ -99,18 +99,17 @@ export class Communicator {
       offset += t.size;
     }
     this.barrier();
-    // Every worker sums in rank order, so all get bit-identical means.
-    const mean = this.slots.slice(slot(0), slot(0) + total);
-    for (let r = 1; r < this.workers; r++) {
-      const part = this.slots.subarray(slot(r), slot(r) + total);
-      for (let i = 0; i < total; i++) mean[i]! += part[i]!;
-    }
-    for (let i = 0; i < total; i++) mean[i]! /= this.workers;
+    // Every worker runs the same kernels on the same inputs, so all get bit-identical means; the
+    // engine's vectorized add is several times faster than a JavaScript loop here.
+    const parts = Array.from({ length: this.workers }, (_, r) => this.slots.subarray(slot(r), slot(r) + total));
+    const mean = tf.tidy(() => tf.div(tf.addN(parts.map((part) => tf.tensor1d(part))), this.workers));
+    const values = mean.dataSync() as Float32Array;
+    mean.dispose();
     offset = 0;
     return tensors.map((t) => {
-      const values = mean.subarray(offset, offset + t.size);
+      const tensor = tf.tensor(values.subarray(offset, offset + t.size), t.shape, 'float32');
       offset += t.size;
-      return tf.tensor(values, t.shape, 'float32');
+      return tensor;
     });
   };
 
@@ -134,6 +133,7 @@ export class Communicator {
   /** Worker 0 sends its state and counters (after init or a resume); the others take them. */
   shareState(objective: Objective): void {
     const names = Object.keys(objective.counters);
+    if (names.length > MAX_COUNTERS) throw new Error(`shareState: ${names.length} counters exceed the buffer's ${MAX_COUNTERS}`);
     const floats = new Float32Array(this.buffers.state, 0, (this.buffers.state.byteLength - 4 * MAX_COUNTERS) / 4);
     const counters = new Int32Array(this.buffers.state, floats.byteLength, MAX_COUNTERS);
     let offset = 0;
