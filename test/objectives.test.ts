@@ -3,8 +3,9 @@ import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { initEngine, Rng, tf } from '../src/engine/index.js';
 import { r1Penalty } from '../src/criteria/gan.js';
-import { Dense, leakyRelu, Sequential } from '../src/models/layers.js';
-import { CRITERIA, defaultSettings, makeObjective, type CriterionName, type NegativeExamples, type Objective } from '../src/train/objectives.js';
+import { BatchNorm, Dense, leakyRelu, relu, Sequential } from '../src/models/layers.js';
+import { averageGenerator } from '../src/train/generator_average.js';
+import { CRITERIA, defaultSettings, makeObjective, samplingGenerator, type CriterionName, type NegativeExamples, type Objective } from '../src/train/objectives.js';
 
 before(async () => {
   await initEngine();
@@ -120,4 +121,45 @@ test('lazy penalty (penaltyEvery k): critic update t carries k·weight·penalty 
       assert.deepEqual(values(lazy.objective), values(eager), `${criterion}, critic update ${t}`);
     }
   }
+});
+
+test('generator average (emaDecay): θ̄ follows β_t = min(decay, (1 + t)/(10 + t)) over weights and running statistics; training is unchanged', () => {
+  const decay = 0.5; // the warm-up (1 + t)/(10 + t) passes 0.5 at t = 8: both regimes within 20 steps
+  const build = () => {
+    const rng = new Rng(3);
+    const generator = new Sequential([new Dense(2, 8, rng), new BatchNorm(8), relu(), new Dense(8, 2, rng)]);
+    const critic = new Sequential([new Dense(2, 8, rng), leakyRelu(0.2), new Dense(8, 1, rng)]);
+    const defaults = defaultSettings('gan');
+    return { generator, objective: makeObjective('gan', { generator, critic, latent: 2 }, { ...defaults, adam: { ...defaults.adam, learningRate: 1e-2 } }) };
+  };
+  const plain = build();
+  const trained = build();
+  const copy = build().generator; // the same seed: the average starts at the initial weights
+  const averaged = averageGenerator(trained.objective, copy, decay);
+  assert.equal(averaged.networks.generatorAverage, copy);
+  assert.equal(samplingGenerator(averaged.networks), copy);
+  const read = (g: Sequential) => new Map([...g.state()].map(([name, v]) => [name, Float64Array.from(v.dataSync())]));
+  const expected = read(copy);
+  const dataRng = new Rng('data');
+  const batch = () => tf.tidy(() => tf.add(tf.tensor2d(dataRng.normals(16 * 2), [16, 2]), 3));
+  for (let t = 0; t < 20; t++) {
+    const real = batch();
+    averaged.step(() => tf.clone(real), new Rng(`step ${t}`));
+    plain.objective.step(() => tf.clone(real), new Rng(`step ${t}`));
+    real.dispose();
+    const beta = Math.min(decay, (1 + t) / (10 + t));
+    for (const [name, theta] of read(trained.generator)) {
+      const average = expected.get(name)!;
+      for (let i = 0; i < average.length; i++) average[i] = beta * average[i]! + (1 - beta) * theta[i]!;
+    }
+    for (const [name, values] of read(copy)) {
+      values.forEach((v, i) => assert.ok(Math.abs(v - expected.get(name)![i]!) < 1e-5 * (1 + Math.abs(v)), `step ${t}, ${name}[${i}]: ${v} vs ${expected.get(name)![i]}`));
+    }
+  }
+  assert.ok(expected.has('1.runningMean'), 'the running statistics are averaged too');
+  assert.deepEqual(read(trained.generator), read(plain.generator), 'averaging changed the training');
+  assert.notDeepEqual(read(copy).get('0.weight'), read(trained.generator).get('0.weight'));
+  assert.ok(averaged.state().has('generatorAverage/1.gamma') && averaged.state().has('generatorAverage/1.runningVar'));
+  assert.deepEqual({ ...averaged.counters }, { ...plain.objective.counters, generatorAverage: 20 });
+  assert.throws(() => averageGenerator(build().objective, copy, 1), /emaDecay must be in \(0, 1\) \(got 1\)/);
 });

@@ -169,12 +169,32 @@ test('the task’s score is logged every evalEvery steps and leaves the training
   const weights = (name: string) => loadCheckpoint(join(root, name, 'checkpoints', 'step-0000004.ckpt')).arrays;
   assert.deepEqual(weights('unscored'), weights('scored'), 'scoring changed the networks');
 
+  // With a weight average (emaDecay) the training is the same; eval scores the average unless told otherwise.
+  run('averaged', { evalEvery: 1000, emaDecay: 0.9 });
+  const averagedWeights = weights('averaged');
+  for (const [name, array] of weights('unscored')) assert.deepEqual(averagedWeights.get(name), array, name);
+  assert.ok(averagedWeights.has('generatorAverage/0.weight'));
+  const evaluate = (name: string, ...flags: string[]) => {
+    const result = discern('eval', 'hyperplane', '--run', join(root, name), '--samples', '300', '--json', ...flags);
+    assert.equal(result.status, 0, result.stderr);
+    const { run: _, ...scores } = JSON.parse(result.stdout) as Record<string, unknown>;
+    return scores;
+  };
+  assert.deepEqual(evaluate('averaged', '--trained-weights'), evaluate('unscored'));
+  assert.equal(evaluate('averaged').generator, 'average');
+  const grid = (name: string) => readFileSync(join(root, name, 'samples', 'step-0000004.png'));
+  assert.notDeepEqual(grid('averaged'), grid('unscored'), 'the sample grid is not drawn from the average');
+
   const vae = run('scored-vae', { criterion: 'vae', evalEvery: 2 });
   assert.ok(vae[0]!.p_sum_25! >= 0 && !('critic_sum_auc' in vae[0]!), 'no critic, no AUC');
+  // MMD trains no critic, so none is built and none scored (an untrained one's AUC would mean nothing).
+  const mmd = run('scored-mmd', { criterion: 'mmd', evalEvery: 2 });
+  assert.ok(mmd[0]!.p_sum_25! >= 0 && !('critic_sum_auc' in mmd[0]!), 'mmd: no critic, no AUC');
 });
 
 test('two data-parallel workers: a run stopped and resumed ends bit-identical to a straight one, and differs from one worker', () => {
-  const parallel = { ...config, steps: 12, workers: 2, checkpointEvery: 6, sampleEvery: 100 };
+  // With a generator average: its state and update counter must also reach worker 1 and survive the resume.
+  const parallel = { ...config, steps: 12, workers: 2, checkpointEvery: 6, sampleEvery: 100, emaDecay: 0.9 };
   const path = join(root, 'workers.json');
   writeFileSync(path, JSON.stringify(parallel));
   const straight = join(root, 'workers-straight');
@@ -220,6 +240,8 @@ test('bad configs and output folders: one line naming the problem', () => {
   cases.push([['train', '--config', join(root, 'split.yaml'), '--out', join(root, 's')], /key 'workers': 4: must divide batch \(10\) evenly/]);
   writeFileSync(join(root, 'lazy.yaml'), 'task: mnist\ncriterion: vae\nsteps: 3\npenaltyEvery: 4\n');
   cases.push([['train', '--config', join(root, 'lazy.yaml'), '--out', join(root, 'l')], /key 'penaltyEvery': 4: applies to the critic's penalty \(adversarial criteria\), not vae/]);
+  writeFileSync(join(root, 'ema.yaml'), 'task: mnist\ncriterion: gan\nsteps: 3\nemaDecay: 1\n');
+  cases.push([['train', '--config', join(root, 'ema.yaml'), '--out', join(root, 'e')], /key 'emaDecay': 1: /]);
   writeFileSync(join(root, 'broken.yaml'), 'task: [mnist\n');
   cases.push([['train', '--config', join(root, 'broken.yaml')], /broken\.yaml: not valid YAML/]);
   for (const [args, pattern] of cases) {
@@ -232,7 +254,7 @@ test('bad configs and output folders: one line naming the problem', () => {
 
 test('fuzzed configs are either valid or rejected with a ConfigError naming a key', () => {
   const valid: Record<string, unknown> = { task: 'hyperplane', criterion: 'wgan-gp', steps: 10, batch: 8, adam: { learningRate: 1e-4 } };
-  const keys = ['task', 'criterion', 'steps', 'batch', 'seed', 'criticSteps', 'adam', 'mmdBandwidths', 'vaeSigma', 'negativeData', 'penaltyEvery', 'workers', 'logEvery', 'resolution', 'images', 'bogus'];
+  const keys = ['task', 'criterion', 'steps', 'batch', 'seed', 'criticSteps', 'adam', 'mmdBandwidths', 'vaeSigma', 'negativeData', 'penaltyEvery', 'emaDecay', 'workers', 'logEvery', 'resolution', 'images', 'bogus'];
   const values: unknown[] = [null, -1, 0, 1.5, 3, 'gan', '', [], [1, -2], {}, { learningRate: -1 }, { beta1: 2 }, true, 1e308, NaN];
   const rng = new Rng('fuzz');
   for (let i = 0; i < 500; i++) {

@@ -11,7 +11,7 @@ import { runDemo } from './demo.js';
 import { runDoctor } from './doctor.js';
 import { runTheory } from './theory.js';
 import { runReport } from './report.js';
-import { runEvalHyperplane, runTrain, type TrainCommandOptions } from './train.js';
+import { runEvalHyperplane, runTrain, type EvalCommandOptions, type TrainCommandOptions } from './train.js';
 import { registerExperimentCommand } from './experiment.js';
 import { registerRobustnessCommand } from './robustness.js';
 import { registerSweepCommands } from './sweep.js';
@@ -133,9 +133,10 @@ program
   .option('--samples <n>', 'examples to generate', integer('--samples'), 10_000)
   .option('--seed <n>', 'sampling seed', integer('--seed'), 0)
   .option('--json', 'print the scores as JSON', false)
+  .option('--trained-weights', 'runs with emaDecay: evaluate the generator\'s trained weights instead of their average', false)
   .option('--tier <tier>', TIER_HELP, tier, 'auto')
   .addHelpText('after', '\nExample:\n  discern eval hyperplane --run runs/hp-wgan --json')
-  .action(async (task: string, opts: { run: string; samples: number; seed: number; json: boolean; tier: TierRequest }) => {
+  .action(async (task: string, opts: EvalCommandOptions) => {
     if (task !== 'hyperplane') throw new InvalidArgumentError(`no evaluation for task '${task}': use hyperplane`);
     await runEvalHyperplane(opts);
   });

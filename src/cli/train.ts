@@ -62,15 +62,25 @@ export async function trainWithProgress(config: RunConfig, dir: RunDirectory, re
   return summary;
 }
 
-export async function runEvalHyperplane({ run, samples, seed, json, tier }: { run: string; samples: number; seed: number; json: boolean; tier: TierRequest }): Promise<void> {
+export interface EvalCommandOptions {
+  run: string;
+  samples: number;
+  seed: number;
+  json: boolean;
+  tier: TierRequest;
+  trainedWeights: boolean;
+}
+
+export async function runEvalHyperplane({ run, samples, seed, json, tier, trainedWeights }: EvalCommandOptions): Promise<void> {
   await initEngine(tier);
-  const result = evaluateAndSave(run, samples, seed);
+  const result = evaluateAndSave(run, samples, seed, trainedWeights);
   if (json) {
     console.log(JSON.stringify(result));
     return;
   }
   const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
-  console.log(`${result.run} (${result.criterion}, step ${result.step}, ${result.samples} samples)`);
+  const generator = result.generator === 'average' ? ', the generator\'s weight average' : '';
+  console.log(`${result.run} (${result.criterion}, step ${result.step}${generator}, ${result.samples} samples)`);
   console.log(`  P(sum = 25)          ${pct(result.pSum25)}   (uniform digits ${pct(result.baselines.uniform)}, constraint marginals ${pct(result.baselines.marginal)})`);
   console.log(`  P(|sum − 25| ≤ 1)    ${pct(result.pSumWithin1)}`);
   console.log(`  sum                  mean ${result.sumMean.toFixed(2)}, sd ${result.sumSd.toFixed(2)}`);
@@ -81,8 +91,8 @@ export async function runEvalHyperplane({ run, samples, seed, json, tier }: { ru
 }
 
 /** Evaluates a hyperplane run and keeps the scores in it (eval-hyperplane.json, read by the report). */
-export function evaluateAndSave(run: string, samples: number, seed: number): HyperplaneEvaluation {
-  const result = evaluateHyperplaneRun(run, samples, seed, (m) => console.error(`discern eval: ${m}`));
+export function evaluateAndSave(run: string, samples: number, seed: number, trainedWeights = false): HyperplaneEvaluation {
+  const result = evaluateHyperplaneRun(run, samples, seed, (m) => console.error(`discern eval: ${m}`), trainedWeights);
   new RunDirectory(run).writeJson('eval-hyperplane.json', result);
   return result;
 }

@@ -13,6 +13,8 @@ export interface HyperplaneEvaluation extends HyperplaneScores {
   run: string;
   step: number;
   criterion: string;
+  /** 'average': the generator's weight average (runs with emaDecay); 'trained': its weights as trained. */
+  generator: 'average' | 'trained';
   baselines: { uniform: number; marginal: number };
   /**
    * Adversarial runs: the probability that the critic scores a held-out real example above one
@@ -22,8 +24,13 @@ export interface HyperplaneEvaluation extends HyperplaneScores {
   criticSumAuc: number | null;
 }
 
-/** Generates `samples` examples from the run's newest good checkpoint and scores them. */
-export function evaluateHyperplaneRun(runPath: string, samples = 10_000, seed = 0, notify: (m: string) => void = () => {}): HyperplaneEvaluation {
+/**
+ * Generates `samples` examples from the run's newest good checkpoint and scores them: with the
+ * generator's weight average if the run keeps one, unless `trainedWeights`.
+ */
+export function evaluateHyperplaneRun(
+  runPath: string, samples = 10_000, seed = 0, notify: (m: string) => void = () => {}, trainedWeights = false,
+): HyperplaneEvaluation {
   const dir = new RunDirectory(runPath);
   if (!dir.hasRun()) throw new RunDirectoryError(`${dir.path} holds no run (no config.json)`);
   const config = parseRunConfig(dir.readConfig(), dir.configPath);
@@ -33,12 +40,14 @@ export function evaluateHyperplaneRun(runPath: string, samples = 10_000, seed = 
   const { objective, task } = buildRun(config);
   restoreCheckpoint(objective, good.checkpoint, good.path);
   const rng = new Rng(`eval/${seed}`);
-  const labels = generatedDigitLabels(objective.networks.generator, task.latent, samples, rng);
+  const average = trainedWeights ? undefined : objective.networks.generatorAverage;
+  const labels = generatedDigitLabels(average ?? objective.networks.generator, task.latent, samples, rng);
   const { uniform, marginal } = sumBaselines();
   return {
     run: dir.path,
     step: good.step,
     criterion: config.criterion,
+    generator: average ? 'average' : 'trained',
     ...scoreHyperplane(labels, splitCombinations(0)),
     baselines: { uniform, marginal },
     criticSumAuc: objective.networks.critic ? criticSumAuc(objective.networks.critic, rng.fork('critic')) : null,

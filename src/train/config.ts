@@ -42,6 +42,11 @@ export const RunConfigSchema = z.strictObject({
   /** Adversarial criteria: the fraction of the critic's negatives that are the task's negative examples (hyperplane: shuffled slots). */
   negativeData: z.number().min(0).lt(1).optional(),
   /**
+   * Keep an exponential moving average of the generator's weights with this decay (e.g. 0.999;
+   * src/train/generator_average.ts); samples, scores and evaluation then use it. Default: none.
+   */
+  emaDecay: z.number().gt(0).lt(1).optional(),
+  /**
    * Data-parallel worker threads: each computes the gradient of batch / workers examples and every
    * update applies their mean (src/train/replicas.ts). 2 uses both cores of a 2-core machine.
    */

@@ -41,7 +41,12 @@ export interface Networks {
   critic?: Sequential;
   /** Maps data to [mean, log-variance] of q(z|x), 2·latent outputs (vae). */
   encoder?: Sequential;
+  /** The generator's weight average (config `emaDecay`, src/train/generator_average.ts), if kept. */
+  generatorAverage?: Sequential;
 }
+
+/** The generator that samples, scores and evaluation use: the weight average if the run keeps one. */
+export const samplingGenerator = (networks: Networks): Sequential => networks.generatorAverage ?? networks.generator;
 
 export interface ObjectiveSettings {
   adam: AdamSettings;

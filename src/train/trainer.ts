@@ -15,7 +15,8 @@ import { writeImageGrid } from '../report/png.js';
 import { getTask, type Task } from '../tasks/index.js';
 import type { Checkpoint } from './checkpoint.js';
 import { objectiveSettings, type RunConfig } from './config.js';
-import { makeObjective, type Objective, type Reduce } from './objectives.js';
+import { averageGenerator } from './generator_average.js';
+import { makeObjective, samplingGenerator, type Objective, type Reduce } from './objectives.js';
 import { Communicator, reduceCapacity, startWorkers, workerStep } from './replicas.js';
 import { RunDirectory, RunDirectoryError } from './run_dir.js';
 
@@ -51,7 +52,13 @@ export function buildRun(config: RunConfig, reduce?: Reduce): BuiltRun {
   const task = getTask(config.task, config);
   const rng = new Rng(config.seed);
   const networks = task.networks(config.criterion, rng.fork('init'));
-  return { task, objective: makeObjective(config.criterion, networks, objectiveSettings(config, task.settings), task.negatives, reduce), rng };
+  const objective = makeObjective(config.criterion, networks, objectiveSettings(config, task.settings), task.negatives, reduce);
+  if (config.emaDecay === undefined) return { task, objective, rng };
+  // The same seed again: the average starts at the generator's initial weights.
+  const copy = task.networks(config.criterion, rng.fork('init'));
+  copy.critic?.dispose();
+  copy.encoder?.dispose();
+  return { task, objective: averageGenerator(objective, copy.generator, config.emaDecay), rng };
 }
 
 function toCheckpoint(objective: Objective, step: number, config: RunConfig): Checkpoint {
@@ -123,7 +130,7 @@ export async function trainRun(config: RunConfig, dir: RunDirectory, { resume, n
     const { count, columns } = task.samples;
     const fixedNoise = tf.tensor2d(rng.fork('samples').normals(count * task.latent), [count, task.latent]);
     const writeSamples = (step: number) => {
-      const samples = tf.tidy(() => objective.networks.generator.apply(fixedNoise, false));
+      const samples = tf.tidy(() => samplingGenerator(objective.networks).apply(fixedNoise, false));
       writeImageGrid(dir.samplePath(step), task.toImages(samples), columns);
       samples.dispose();
     };
@@ -144,7 +151,7 @@ export async function trainRun(config: RunConfig, dir: RunDirectory, { resume, n
           (lastCheckpoint ? `the last good checkpoint is ${lastCheckpoint}` : 'no checkpoint was written yet'));
       }
       final = metrics;
-      const score = task.score && step % config.evalEvery === 0 ? task.score(objective.networks, rng.fork('score')) : null;
+      const score = task.score && step % config.evalEvery === 0 ? task.score({ ...objective.networks, generator: samplingGenerator(objective.networks) }, rng.fork('score')) : null;
       if (score) lastScore = score;
       outOfTime = config.seconds !== undefined && (performance.now() - start) / 1000 >= config.seconds;
       const last = step === maxSteps || stopRequested || outOfTime;
