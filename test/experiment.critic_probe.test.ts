@@ -34,7 +34,7 @@ test('pixels: the command trains the hyperplane critic, writes its JSON and reje
   const log = console.log;
   console.log = () => {};
   try {
-    await runCriticProbeCommand({ out: work, input: 'pixels', steps: 2, learningRate: 2e-4, batch: 4, seed: 0, json: true, tier: 'auto' });
+    await runCriticProbeCommand({ out: work, input: 'pixels', steps: 2, learningRate: 2e-4, batch: 4, r1: 0, seed: 0, json: true, tier: 'auto' });
   } finally {
     console.log = log;
   }
@@ -48,4 +48,14 @@ test('pixels: the command trains the hyperplane critic, writes its JSON and reje
   assert.ok(heldOutAccuracy >= 0 && heldOutAccuracy <= 1);
   assert.throws(() => runCriticProbe({ input: 'pixels', steps: 0, learningRate: 1e-3 }), /critic probe: steps must be an integer ≥ 1 \(got 0\)/);
   assert.throws(() => runCriticProbe({ input: 'labels', steps: 5, learningRate: 1e-3, batch: 1 }), /batch must be an integer ≥ 2/);
+  assert.throws(() => runCriticProbe({ input: 'labels', steps: 5, learningRate: 1e-3, r1: -1 }), /r1 must be a number ≥ 0 \(got -1\)/);
+});
+
+test('r1: the first step\'s loss (same initial critic, same batch) adds exactly r1 · E‖∇ₓD‖² at the real examples', () => {
+  const first = (r1: number) => runCriticProbe({ input: 'labels', steps: 1, learningRate: 1e-3, batch: 8, evalSize: 8, r1 }).curve[0]!.loss;
+  const plain = first(0);
+  const penalized = [first(1), first(3)];
+  // The penalty is the same for both weights at step 1, so the excess scales with the weight.
+  assert.ok(penalized[0]! > plain, `${penalized[0]} vs ${plain}`);
+  assert.ok(Math.abs((penalized[1]! - plain) - 3 * (penalized[0]! - plain)) < 1e-5, JSON.stringify({ plain, penalized }));
 });

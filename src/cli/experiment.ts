@@ -16,7 +16,7 @@ import {
 } from '../experiments/structured_prediction.js';
 import { PROBE_INPUTS, runCriticProbe, type ProbeInput } from '../experiments/critic_probe.js';
 import { renderSvg } from '../report/plot.js';
-import { integer, positiveNumber, tier, TIER_HELP } from './options.js';
+import { integer, nonNegativeNumber, positiveNumber, tier, TIER_HELP } from './options.js';
 import { progress } from './progress.js';
 
 export interface SampleComplexityCommandOptions {
@@ -128,6 +128,7 @@ export interface CriticProbeCommandOptions {
   steps: number;
   learningRate: number;
   batch: number;
+  r1: number;
   seed: number;
   json: boolean;
   tier: TierRequest;
@@ -147,7 +148,7 @@ export async function runCriticProbeCommand(options: CriticProbeCommandOptions):
     console.log(JSON.stringify(report));
     return;
   }
-  console.log(`\nHyperplane critic probe (${options.input}, Adam ${options.learningRate}, batch ${result.batch}): held-out accuracy, real vs product of marginals (best ${result.ceiling.toFixed(3)}, chance 0.500)`);
+  console.log(`\nHyperplane critic probe (${options.input}, Adam ${options.learningRate}, batch ${result.batch}${result.r1 > 0 ? `, R1 ${result.r1}` : ''}): held-out accuracy, real vs product of marginals (best ${result.ceiling.toFixed(3)}, chance 0.500)`);
   for (const { step, loss, heldOutAccuracy } of result.curve) console.log(`  step ${String(step).padStart(6)}   loss ${loss.toFixed(3)}   accuracy ${heldOutAccuracy.toFixed(3)}`);
   console.log(`\n${result.seconds.toFixed(0)} s · ${file}`);
 }
@@ -180,6 +181,7 @@ export function registerExperimentCommand(program: Command): void {
     .option('--steps <n>', 'training steps', integer('--steps'), 4000)
     .option('--learning-rate <x>', 'Adam learning rate (β = 0.5, 0.9)', positiveNumber('--learning-rate'), 2e-4)
     .option('--batch <n>', 'real examples per step (and as many shuffled)', integer('--batch'), 32)
+    .option('--r1 <weight>', 'add the GAN critic\'s R1 penalty, weight · E‖∇ₓD‖² on the real examples', nonNegativeNumber('--r1'), 0)
     .option('--seed <n>', 'random seed', integer('--seed'), 0)
     .option('--out <dir>', 'folder for critic-probe-<input>.json', 'runs/critic-probe')
     .option('--json', 'print the result as JSON', false)

@@ -10,6 +10,14 @@ export function positiveNumber(name: string) {
   };
 }
 
+export function nonNegativeNumber(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${name} must be a number ≥ 0 (got '${value}')`);
+    return n;
+  };
+}
+
 export function integer(name: string) {
   return (value: string): number => {
     const n = Number(value);

@@ -10,9 +10,11 @@
  *           the vision.
  * The product of marginals still sums to 25 with probability P_marginal (6.36%), so the best
  * accuracy is (1 + 1 − P_marginal) / 2 ≈ 0.968. A critic that stays at 0.5 cannot tell a
- * generator of independent digits from the data, whatever the criterion.
+ * generator of independent digits from the data, whatever the criterion. `r1` adds the GAN
+ * critic's R1 penalty (weight · E‖∇ₓD(x)‖² on the real examples), to see what it costs the probe.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { r1Penalty } from '../criteria/gan.js';
 import { Rng } from '../engine/random.js';
 import { loadMnist } from '../data/mnist.js';
 import { Dense, leakyRelu, Sequential } from '../models/layers.js';
@@ -31,6 +33,8 @@ export interface CriticProbeOptions {
   learningRate: number;
   /** Real examples per step (and as many shuffled ones). */
   batch?: number;
+  /** Weight of the R1 penalty on the real examples (default 0: none). */
+  r1?: number;
   /** Steps between held-out evaluations (default: 20 points over the run). */
   evalEvery?: number;
   /** Held-out pairs (held-out combinations, MNIST test images) scored at each evaluation. */
@@ -43,6 +47,7 @@ export interface CriticProbeResult {
   input: ProbeInput;
   learningRate: number;
   batch: number;
+  r1: number;
   /** The best achievable accuracy: (2 − P_marginal(sum = 25)) / 2. */
   ceiling: number;
   curve: Array<{ step: number; loss: number; heldOutAccuracy: number }>;
@@ -66,11 +71,12 @@ function examplesSource(input: ProbeInput, heldOut: boolean): (combinations: rea
 }
 
 export function runCriticProbe(options: CriticProbeOptions): CriticProbeResult {
-  const { input, steps, learningRate, batch = 32, evalSize = 512, seed = 0 } = options;
+  const { input, steps, learningRate, batch = 32, evalSize = 512, seed = 0, r1 = 0 } = options;
   const evalEvery = options.evalEvery ?? Math.max(1, Math.ceil(steps / 20));
   for (const [name, value, least] of [['steps', steps, 1], ['batch', batch, 2], ['evalEvery', evalEvery, 1], ['evalSize', evalSize, 1]] as const) {
     if (!Number.isInteger(value) || value < least) throw new Error(`critic probe: ${name} must be an integer ≥ ${least} (got ${value})`);
   }
+  if (!(r1 >= 0)) throw new Error(`critic probe: r1 must be a number ≥ 0 (got ${r1})`);
   const start = performance.now();
   const rng = new Rng(`critic-probe/${seed}`);
   const split = splitCombinations(0);
@@ -105,7 +111,8 @@ export function runCriticProbe(options: CriticProbeOptions): CriticProbeResult {
     const shuffled = shuffleSlots(real, batch, rng);
     const { value, grads } = tf.variableGrads(() => tf.tidy(() => {
       const logits = tf.reshape(network.apply(tf.concat([real, shuffled]), true), [-1]);
-      return tf.losses.sigmoidCrossEntropy(targets, logits) as tf.Scalar;
+      const loss = tf.losses.sigmoidCrossEntropy(targets, logits) as tf.Scalar;
+      return r1 > 0 ? tf.add(loss, tf.mul(r1Penalty((x) => network.apply(x, true), real), r1)) as tf.Scalar : loss;
     }), variables);
     adam.step(variables.map((v) => grads[v.name]!));
     const loss = value.dataSync()[0]!;
@@ -117,5 +124,5 @@ export function runCriticProbe(options: CriticProbeOptions): CriticProbeResult {
   tf.dispose([targets, evalReal, evalShuffled]);
   adam.dispose();
   network.dispose();
-  return { input, learningRate, batch, ceiling: (2 - sumBaselines().marginal) / 2, curve, seconds: (performance.now() - start) / 1000 };
+  return { input, learningRate, batch, r1, ceiling: (2 - sumBaselines().marginal) / 2, curve, seconds: (performance.now() - start) / 1000 };
 }
