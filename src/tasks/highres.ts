@@ -8,6 +8,7 @@ import { DataError } from '../data/idx.js';
 import { loadPngFolder, type GrayImages } from '../data/png_folder.js';
 import { isResolution, thinDigitMaker } from '../data/thin_digits.js';
 import { HIGHRES_LATENT, highresCritic, highresEncoder, highresGenerator } from '../models/highres.js';
+import { isAdversarial } from '../train/objectives.js';
 import type { Task } from './index.js';
 
 /** [H17]'s Thin-8 holds 1,500 images. */
@@ -61,7 +62,7 @@ export function highresTask({ resolution, images }: HighresOptions): Task {
     samples: side > 128 ? { count: 16, columns: 4 } : { count: 64, columns: 8 },
     networks: (criterion, rng) => ({
       generator: highresGenerator(side, rng.fork('generator')),
-      critic: criterion === 'vae' ? undefined : highresCritic(side, rng.fork('critic')),
+      critic: isAdversarial(criterion) ? highresCritic(side, rng.fork('critic')) : undefined,
       encoder: criterion === 'vae' ? highresEncoder(side, rng.fork('encoder')) : undefined,
       latent: HIGHRES_LATENT,
     }),

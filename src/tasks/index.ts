@@ -12,7 +12,7 @@ import { loadMnist, mnistBatch } from '../data/mnist.js';
 import { dcganDiscriminator, dcganGenerator } from '../models/gan.js';
 import { Conv2d, Dense, flatten, leakyRelu, Sequential } from '../models/layers.js';
 import { hyperplaneCritic, hyperplaneEncoder, hyperplaneGenerator, HYPERPLANE_LATENT } from '../models/hyperplane.js';
-import type { CriterionName, NegativeExamples, Networks, ObjectiveSettings } from '../train/objectives.js';
+import { isAdversarial, type CriterionName, type NegativeExamples, type Networks, type ObjectiveSettings } from '../train/objectives.js';
 import type { ImageBatch } from '../report/png.js';
 import { highresTask, type HighresOptions } from './highres.js';
 import { drawExamples, indexByDigit, scoreHyperplane, shuffleSlots, splitCombinations } from './hyperplane.js';
@@ -59,7 +59,7 @@ function mnistTask(): Task {
     samples: { count: 64, columns: 8 },
     networks: (criterion, rng) => ({
       generator: dcganGenerator(rng.fork('generator'), latent),
-      critic: criterion === 'vae' ? undefined : dcganDiscriminator(rng.fork('critic')),
+      critic: isAdversarial(criterion) ? dcganDiscriminator(rng.fork('critic')) : undefined,
       encoder: criterion === 'vae' ? mnistEncoder(rng.fork('encoder'), latent) : undefined,
       latent,
     }),
@@ -81,7 +81,7 @@ function hyperplaneTask(): Task {
     samples: { count: 64, columns: 4 },
     networks: (criterion, rng) => ({
       generator: hyperplaneGenerator(rng.fork('generator')),
-      critic: criterion === 'vae' ? undefined : hyperplaneCritic(rng.fork('critic')),
+      critic: isAdversarial(criterion) ? hyperplaneCritic(rng.fork('critic')) : undefined,
       encoder: criterion === 'vae' ? hyperplaneEncoder(rng.fork('encoder')) : undefined,
       latent: HYPERPLANE_LATENT,
     }),
