@@ -2,21 +2,16 @@
 import { InvalidArgumentError } from 'commander';
 import { TIERS, type TierRequest } from '../engine/index.js';
 
-export function positiveNumber(name: string) {
+function numberWhere(name: string, accept: (n: number) => boolean, what: string) {
   return (value: string): number => {
     const n = Number(value);
-    if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive number (got '${value}')`);
+    if (!Number.isFinite(n) || !accept(n)) throw new InvalidArgumentError(`${name} must be ${what} (got '${value}')`);
     return n;
   };
 }
 
-export function nonNegativeNumber(name: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${name} must be a number ≥ 0 (got '${value}')`);
-    return n;
-  };
-}
+export const positiveNumber = (name: string) => numberWhere(name, (n) => n > 0, 'a positive number');
+export const nonNegativeNumber = (name: string) => numberWhere(name, (n) => n >= 0, 'a number ≥ 0');
 
 export function integer(name: string) {
   return (value: string): number => {
