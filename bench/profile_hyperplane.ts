@@ -1,7 +1,8 @@
 /**
  * Per-kernel profile of the visual-hyperplane GAN step (R1 5, negativeData 0.5) on one core:
  *   DISCERN_THREADS=1 node --import tsx bench/profile_hyperplane.ts [penaltyEvery=4] [batch=16]
- * prints steps/s over 60 steps, then milliseconds per step by kernel and input shapes.
+ * prints steps/s over 60 steps, then milliseconds per step by kernel and input shapes (the top 25,
+ * or TOP=n of them).
  */
 import { initEngine, tf } from '../src/engine/index.js';
 import { parseRunConfig } from '../src/train/config.js';
@@ -29,4 +30,4 @@ for (let j = 0; j < every; j++) {
 const rows = [...byKernel.entries()].sort((a, b) => b[1].ms - a[1].ms);
 const total = rows.reduce((s, [, e]) => s + e.ms, 0);
 console.log(`kernels ${total.toFixed(1)} ms/step`);
-for (const [n, e] of rows.slice(0, 25)) console.log(e.ms.toFixed(2).padStart(7), String(e.calls).padStart(4), n);
+for (const [n, e] of rows.slice(0, Number(process.env.TOP ?? 25))) console.log(e.ms.toFixed(2).padStart(7), String(e.calls).padStart(4), n);

@@ -34,7 +34,7 @@ test('pixels: the command trains the hyperplane critic, writes its JSON and reje
   const log = console.log;
   console.log = () => {};
   try {
-    await runCriticProbeCommand({ out: work, input: 'pixels', steps: 2, learningRate: 2e-4, batch: 4, r1: 0, seed: 0, json: true, tier: 'auto' });
+    await runCriticProbeCommand({ out: work, input: 'pixels', steps: 2, learningRate: 2e-4, batch: 4, shuffledPerReal: 3, r1: 0, seed: 0, json: true, tier: 'auto' });
   } finally {
     console.log = log;
   }
@@ -42,12 +42,14 @@ test('pixels: the command trains the hyperplane critic, writes its JSON and reje
   const report = JSON.parse(readFileSync(join(work, 'critic-probe-pixels.json'), 'utf8')) as CriticProbeResult & { experiment: string };
   assert.equal(report.experiment, 'critic-probe');
   assert.deepEqual(report.curve.map((c) => c.step), [1, 2]);
+  assert.equal(report.shuffledPerReal, 3);
   const { loss, heldOutAccuracy } = report.curve[1]!;
-  // Two steps from PyTorch's initialisation: logits near 0, so the loss is near log 2.
-  assert.ok(Math.abs(loss - Math.LN2) < 0.2, `loss ${loss}`);
+  // Two steps from PyTorch's initialisation: logits near 0, so each of the two terms is near log 2.
+  assert.ok(Math.abs(loss - 2 * Math.LN2) < 0.2, `loss ${loss}`);
   assert.ok(heldOutAccuracy >= 0 && heldOutAccuracy <= 1);
   assert.throws(() => runCriticProbe({ input: 'pixels', steps: 0, learningRate: 1e-3 }), /critic probe: steps must be an integer ≥ 1 \(got 0\)/);
   assert.throws(() => runCriticProbe({ input: 'labels', steps: 5, learningRate: 1e-3, batch: 1 }), /batch must be an integer ≥ 2/);
+  assert.throws(() => runCriticProbe({ input: 'labels', steps: 5, learningRate: 1e-3, shuffledPerReal: 0 }), /shuffledPerReal must be an integer ≥ 1 \(got 0\)/);
   assert.throws(() => runCriticProbe({ input: 'labels', steps: 5, learningRate: 1e-3, r1: -1 }), /r1 must be a number ≥ 0 \(got -1\)/);
 });
 

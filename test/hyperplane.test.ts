@@ -5,8 +5,11 @@ import { initEngine, tf } from '../src/engine/index.js';
 import { Rng } from '../src/engine/random.js';
 import { loadMnist } from '../src/data/mnist.js';
 import {
-  combinationKey, drawExamples, hyperplaneCombinations, indexByDigit, scoreHyperplane, shuffleSlots, splitCombinations, sumBaselines,
+  combinationKey, drawExamples, hyperplaneCombinations, indexByDigit, scoreHyperplane, scoreRealAndShuffled, shuffleSlots,
+  splitCombinations, sumBaselines,
 } from '../src/tasks/hyperplane.js';
+import { Dense, Sequential } from '../src/models/layers.js';
+import { hyperplaneCritic, splitAtDigitFeatures } from '../src/models/hyperplane.js';
 import { rankProbability } from '../src/tasks/hyperplane_scoring.js';
 
 before(async () => {
@@ -106,4 +109,28 @@ test('rank probability (ROC AUC): pairs won, ties counting one half', () => {
   const a = Array.from({ length: 300 }, () => rng.uniform());
   const b = Array.from({ length: 300 }, () => rng.uniform());
   assert.ok(Math.abs(rankProbability(a, b) + rankProbability(b, a) - 1) < 1e-12, 'P(a > b) + P(b > a) = 1 without ties');
+});
+
+test('shuffled negatives from the critic\'s digit features: the same scores and gradients as the critic on shuffleSlots\' images', () => {
+  const critic = hyperplaneCritic(new Rng(6));
+  const real = tf.tidy(() => tf.sub(tf.mul(tf.tensor4d(new Rng(7).uniforms(3 * 5 * 784), [3, 5, 28, 28]), 2), 1));
+  const viaImages = (c: Sequential) => ({ real: c.apply(real, true), negatives: c.apply(shuffleSlots(real, 10, new Rng(8)), true) });
+  const viaFeatures = (c: Sequential) => scoreRealAndShuffled(c, real, 10, new Rng(8), true);
+  const close = (x: ArrayLike<number>, y: ArrayLike<number>) => {
+    const scale = Array.from(x).reduce((m, xi) => Math.max(m, Math.abs(xi)), 0);
+    return Array.from(x).every((xi, i) => Math.abs(xi - y[i]!) <= 1e-4 * scale + 1e-7);
+  };
+  const scores: Float32Array[][] = [];
+  const [a, b] = [viaImages, viaFeatures].map((score) => tf.variableGrads(() => tf.tidy(() => {
+    const { real: r, negatives: n } = score(critic);
+    assert.deepEqual([r.shape, n.shape], [[3, 1], [10, 1]]);
+    scores.push([r.dataSync() as Float32Array, n.dataSync() as Float32Array]);
+    // Any loss that weighs the scores unevenly: the gradients must agree too.
+    return tf.sub(tf.sum(tf.mul(r, tf.tensor2d([[1], [2], [3]]))), tf.sum(tf.square(n))) as tf.Scalar;
+  }), critic.variables));
+  assert.ok(close(scores[0]![0]!, scores[1]![0]!) && close(scores[0]![1]!, scores[1]![1]!), `scores differ: ${scores.map((s) => s.map((t) => Array.from(t)))}`);
+  for (const v of critic.variables) assert.ok(close(a!.grads[v.name]!.dataSync(), b!.grads[v.name]!.dataSync()), `gradient of ${v.name} differs`);
+  tf.dispose([real, a!.value, b!.value, ...Object.values(a!.grads), ...Object.values(b!.grads)]);
+  critic.dispose();
+  assert.throws(() => splitAtDigitFeatures(new Sequential([new Dense(4, 1, new Rng(0))])), /not a per-digit network/);
 });

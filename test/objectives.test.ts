@@ -5,7 +5,7 @@ import { initEngine, Rng, tf } from '../src/engine/index.js';
 import { r1Penalty } from '../src/criteria/gan.js';
 import { BatchNorm, Dense, leakyRelu, relu, Sequential } from '../src/models/layers.js';
 import { averageGenerator } from '../src/train/generator_average.js';
-import { CRITERIA, defaultSettings, makeObjective, samplingGenerator, type CriterionName, type NegativeExamples, type Objective } from '../src/train/objectives.js';
+import { CRITERIA, defaultSettings, makeObjective, samplingGenerator, type CriterionName, type Objective, type ScoreNegatives } from '../src/train/objectives.js';
 
 before(async () => {
   await initEngine();
@@ -15,7 +15,7 @@ before(async () => {
 function toyProblem(
   criterion: CriterionName,
   { seed = 0, negativeData = 0, negatives, penaltyWeight, penaltyEvery = 1, criticSteps }:
-  { seed?: number; negativeData?: number; negatives?: NegativeExamples; penaltyWeight?: number; penaltyEvery?: number; criticSteps?: number } = {},
+  { seed?: number; negativeData?: number; negatives?: ScoreNegatives; penaltyWeight?: number; penaltyEvery?: number; criticSteps?: number } = {},
 ) {
   const rng = new Rng(seed);
   const latent = 2;
@@ -62,17 +62,12 @@ test('state holds every network variable and optimizer moment; counters count up
   assert.deepEqual({ ...objective.counters }, { generator: 1, critic: 5 });
 });
 
-test('negative data: the critic gets round(α·batch) negatives, learns to reject them, and the generator still reaches the data', () => {
+test('negative data: the critic learns to reject the task\'s negatives, and the generator still reaches the data', () => {
   // Negatives: the real batch moved by (6, 6), a region the data never visits.
-  const counts: number[] = [];
-  const negatives: NegativeExamples = (real, count) => {
-    counts.push(count);
-    return tf.add(tf.slice(real, [0, 0], [count, 2]), 6);
-  };
+  const negatives: ScoreNegatives = (critic, real) => ({ real: critic.apply(real, true), negatives: critic.apply(tf.add(real, 6), true) });
   const { objective, nextBatch, meanError, stepRng, critic } = toyProblem('wgan-gp', { negativeData: 0.25, negatives });
   const before = meanError();
   for (let i = 0; i < 150; i++) objective.step(nextBatch, stepRng);
-  assert.ok(counts.every((c) => c === 16), `counts ${[...new Set(counts)]}`);
   assert.ok(meanError() < 0.5 * before, `mean error ${before.toFixed(3)} → ${meanError().toFixed(3)}`);
   const margin = tf.tidy(() => {
     const real = tf.tensor2d([[2, -1]]);
@@ -82,8 +77,49 @@ test('negative data: the critic gets round(α·batch) negatives, learns to rejec
   assert.ok(margin > 6, `critic(data mean) − critic(negative mean) = ${margin.toFixed(3)}`);
 });
 
+test('negative data: the critic\'s loss is against the mixture, E ζ(−D(x)) + (1 − α)·E ζ(D(G(z))) + α·E ζ(D(x_neg))', () => {
+  const rng = new Rng(3);
+  // A generator whose output is its bias alone, so D(G(z)) is known without z.
+  const generator = new Sequential([new Dense(2, 2, rng)]);
+  const [kernel, bias] = generator.variables as [tf.Variable, tf.Variable];
+  kernel.assign(tf.zeros(kernel.shape));
+  bias.assign(tf.tensor1d([0.5, 1.5]));
+  const critic = new Sequential([new Dense(2, 8, rng), leakyRelu(0.2), new Dense(8, 1, rng)]);
+  const real = tf.tensor2d(rng.normals(32 * 2), [32, 2]);
+  const shifted = tf.add(real, 3);
+  const alpha = 0.3;
+  const expected = tf.tidy(() => {
+    const mean = (x: tf.Tensor) => tf.mean(tf.softplus(x)).dataSync()[0]!;
+    return mean(tf.neg(critic.apply(real, false))) + (1 - alpha) * mean(critic.apply(tf.tensor2d([[0.5, 1.5]]), false))
+      + alpha * mean(critic.apply(shifted, false));
+  });
+  const negatives: ScoreNegatives = (D, x) => ({ real: D.apply(x, true), negatives: D.apply(shifted, true) });
+  const settings = { ...defaultSettings('gan'), negativeData: alpha };
+  const objective = makeObjective('gan', { generator, critic, latent: 2 }, settings, negatives);
+  const { critic_loss } = objective.step(() => real.clone(), new Rng(4));
+  assert.ok(Math.abs(critic_loss! - expected) < 1e-5, `critic loss ${critic_loss} vs ${expected}`);
+  tf.dispose([real, shifted, ...objective.state().values()]);
+});
+
+test('criticLearningRate: Adam\'s first step moves every critic parameter by it and every generator parameter by the generator\'s', () => {
+  const { nextBatch, stepRng } = toyProblem('gan');
+  const rng = new Rng(0);
+  const settings = { ...defaultSettings('gan'), adam: { learningRate: 1e-2, beta1: 0.5, beta2: 0.999 }, criticLearningRate: 1e-3 };
+  const generator = new Sequential([new Dense(2, 16, rng), leakyRelu(0.2), new Dense(16, 2, rng)]);
+  const critic = new Sequential([new Dense(2, 16, rng), leakyRelu(0.2), new Dense(16, 1, rng)]);
+  const twoRates = makeObjective('gan', { generator, critic, latent: 2 }, settings, undefined);
+  const values = (s: Sequential) => s.variables.map((v) => v.dataSync().slice() as Float32Array);
+  const [g0, c0] = [values(generator), values(critic)];
+  twoRates.step(nextBatch, stepRng);
+  // At t = 1 Adam's step is lr · g / (|g| + ε): ±lr wherever the gradient is not tiny.
+  const largestMove = (before: Float32Array[], s: Sequential) =>
+    values(s).reduce((m, after, i) => after.reduce((mi, v, j) => Math.max(mi, Math.abs(v - before[i]![j]!)), m), 0);
+  assert.ok(Math.abs(largestMove(c0, critic) - 1e-3) < 1e-6, `critic moved ${largestMove(c0, critic)}`);
+  assert.ok(Math.abs(largestMove(g0, generator) - 1e-2) < 1e-5, `generator moved ${largestMove(g0, generator)}`);
+});
+
 test('negative data is refused where it cannot apply: no negatives, a non-adversarial criterion, α ≥ 1', () => {
-  const none = () => tf.zeros([1, 2]);
+  const none: ScoreNegatives = () => ({ real: tf.zeros([1, 1]), negatives: tf.zeros([1, 1]) });
   assert.throws(() => toyProblem('wgan-gp', { negativeData: 0.5 }), /this task defines none/);
   assert.throws(() => toyProblem('mmd', { negativeData: 0.5, negatives: none }), /applies to adversarial criteria.*not 'mmd'/);
   assert.throws(() => toyProblem('gan', { negativeData: 1, negatives: none }), /must be below 1/);

@@ -239,7 +239,9 @@ test('bad configs and output folders: one line naming the problem', () => {
   writeFileSync(join(root, 'split.yaml'), 'task: mnist\ncriterion: gan\nsteps: 3\nbatch: 10\nworkers: 4\n');
   cases.push([['train', '--config', join(root, 'split.yaml'), '--out', join(root, 's')], /key 'workers': 4: must divide batch \(10\) evenly/]);
   writeFileSync(join(root, 'lazy.yaml'), 'task: mnist\ncriterion: vae\nsteps: 3\npenaltyEvery: 4\n');
-  cases.push([['train', '--config', join(root, 'lazy.yaml'), '--out', join(root, 'l')], /key 'penaltyEvery': 4: applies to the critic's penalty \(adversarial criteria\), not vae/]);
+  writeFileSync(join(root, 'ttur.yaml'), 'task: mnist\ncriterion: mmd\nsteps: 3\ncriticLearningRate: 0.001\n');
+  cases.push([['train', '--config', join(root, 'ttur.yaml'), '--out', join(root, 't')], /key 'criticLearningRate': 0\.001: applies to the critic \(adversarial criteria\), not mmd/]);
+  cases.push([['train', '--config', join(root, 'lazy.yaml'), '--out', join(root, 'l')], /key 'penaltyEvery': 4: applies to the critic \(adversarial criteria\), not vae/]);
   writeFileSync(join(root, 'ema.yaml'), 'task: mnist\ncriterion: gan\nsteps: 3\nemaDecay: 1\n');
   cases.push([['train', '--config', join(root, 'ema.yaml'), '--out', join(root, 'e')], /key 'emaDecay': 1: /]);
   writeFileSync(join(root, 'broken.yaml'), 'task: [mnist\n');

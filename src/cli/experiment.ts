@@ -15,6 +15,7 @@ import {
   LEARNERS, runStructuredPrediction, STRUCTURED_GRIDS, structuredPredictionFigure, TASK_LOSSES, type StructuredPredictionResult,
 } from '../experiments/structured_prediction.js';
 import { PROBE_INPUTS, runCriticProbe, type ProbeInput } from '../experiments/critic_probe.js';
+import { SHUFFLED_PER_REAL } from '../tasks/hyperplane.js';
 import { renderSvg } from '../report/plot.js';
 import { integer, nonNegativeNumber, positiveNumber, tier, TIER_HELP } from './options.js';
 import { progress } from './progress.js';
@@ -128,6 +129,7 @@ export interface CriticProbeCommandOptions {
   steps: number;
   learningRate: number;
   batch: number;
+  shuffledPerReal: number;
   r1: number;
   seed: number;
   json: boolean;
@@ -148,7 +150,7 @@ export async function runCriticProbeCommand(options: CriticProbeCommandOptions):
     console.log(JSON.stringify(report));
     return;
   }
-  console.log(`\nHyperplane critic probe (${options.input}, Adam ${options.learningRate}, batch ${result.batch}${result.r1 > 0 ? `, R1 ${result.r1}` : ''}): held-out accuracy, real vs product of marginals (best ${result.ceiling.toFixed(3)}, chance 0.500)`);
+  console.log(`\nHyperplane critic probe (${options.input}, Adam ${options.learningRate}, batch ${result.batch}, ${result.shuffledPerReal} shuffled per real${result.r1 > 0 ? `, R1 ${result.r1}` : ''}): held-out accuracy, real vs product of marginals (best ${result.ceiling.toFixed(3)}, chance 0.500)`);
   for (const { step, loss, heldOutAccuracy } of result.curve) console.log(`  step ${String(step).padStart(6)}   loss ${loss.toFixed(3)}   accuracy ${heldOutAccuracy.toFixed(3)}`);
   console.log(`\n${result.seconds.toFixed(0)} s · ${file}`);
 }
@@ -180,7 +182,8 @@ export function registerExperimentCommand(program: Command): void {
     .option('--input <kind>', 'pixels: the hyperplane critic on the images; labels: its MLP head on one-hot digit labels', probeInput, 'pixels')
     .option('--steps <n>', 'training steps', integer('--steps'), 4000)
     .option('--learning-rate <x>', 'Adam learning rate (β = 0.5, 0.9)', positiveNumber('--learning-rate'), 2e-4)
-    .option('--batch <n>', 'real examples per step (and as many shuffled)', integer('--batch'), 32)
+    .option('--batch <n>', 'real examples per step', integer('--batch'), 32)
+    .option('--shuffled-per-real <k>', 'slot-shuffled examples per real one in each step (the GAN critic\'s negativeData uses 32)', integer('--shuffled-per-real'), SHUFFLED_PER_REAL)
     .option('--r1 <weight>', 'add the GAN critic\'s R1 penalty, weight · E‖∇ₓD‖² on the real examples', nonNegativeNumber('--r1'), 0)
     .option('--seed <n>', 'random seed', integer('--seed'), 0)
     .option('--out <dir>', 'folder for critic-probe-<input>.json', 'runs/critic-probe')

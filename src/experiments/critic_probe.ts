@@ -2,8 +2,10 @@
  * Can the visual-hyperplane critic learn the constraint, and how fast? A supervised probe with the
  * answer given: real examples (digit labels summing to 25) against the product of their marginals
  * (each slot's digit taken from a random example of the same batch, so every digit is real and only
- * the sum is wrong), logistic loss, Adam(lr, 0.5, 0.9). It reports held-out accuracy against steps
- * for two inputs:
+ * the sum is wrong), the GAN's discriminator loss (logistic), Adam(lr, 0.5, 0.9). Each step scores
+ * `shuffledPerReal` shuffled examples per real one, as the GAN critic with `negativeData` does: the
+ * pixel critic reuses the real digits' features for them (scoreRealAndShuffled), so they are cheap.
+ * It reports held-out accuracy against steps for two inputs:
  *   pixels: the critic of src/models/hyperplane.ts on the 5×28×28 images (what a GAN critic faces,
  *           with a cleaner signal);
  *   labels: the critic's MLP head (→128→128→1) on the digits' one-hot labels, the rule without
@@ -14,14 +16,15 @@
  * critic's R1 penalty (weight · E‖∇ₓD(x)‖² on the real examples), to see what it costs the probe.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { r1Penalty } from '../criteria/gan.js';
+import { ganDiscriminatorLoss, r1Penalty } from '../criteria/gan.js';
 import { Rng } from '../engine/random.js';
 import { loadMnist } from '../data/mnist.js';
 import { Dense, leakyRelu, Sequential } from '../models/layers.js';
 import { hyperplaneCritic } from '../models/hyperplane.js';
 import { Adam } from '../train/adam.js';
 import {
-  DIGITS_PER_EXAMPLE, drawExamples, indexByDigit, shuffleSlots, splitCombinations, sumBaselines, type Combination,
+  DIGITS_PER_EXAMPLE, drawExamples, indexByDigit, scoreRealAndShuffled, SHUFFLED_PER_REAL, shuffleSlots, splitCombinations,
+  sumBaselines, type Combination,
 } from '../tasks/hyperplane.js';
 
 export const PROBE_INPUTS = ['pixels', 'labels'] as const;
@@ -31,8 +34,10 @@ export interface CriticProbeOptions {
   input: ProbeInput;
   steps: number;
   learningRate: number;
-  /** Real examples per step (and as many shuffled ones). */
+  /** Real examples per step. */
   batch?: number;
+  /** Slot-shuffled examples per real one in each step (default SHUFFLED_PER_REAL, the GAN's). */
+  shuffledPerReal?: number;
   /** Weight of the R1 penalty on the real examples (default 0: none). */
   r1?: number;
   /** Steps between held-out evaluations (default: 20 points over the run). */
@@ -47,6 +52,7 @@ export interface CriticProbeResult {
   input: ProbeInput;
   learningRate: number;
   batch: number;
+  shuffledPerReal: number;
   r1: number;
   /** The best achievable accuracy: (2 − P_marginal(sum = 25)) / 2. */
   ceiling: number;
@@ -71,9 +77,9 @@ function examplesSource(input: ProbeInput, heldOut: boolean): (combinations: rea
 }
 
 export function runCriticProbe(options: CriticProbeOptions): CriticProbeResult {
-  const { input, steps, learningRate, batch = 32, evalSize = 512, seed = 0, r1 = 0 } = options;
+  const { input, steps, learningRate, batch = 32, shuffledPerReal = SHUFFLED_PER_REAL, evalSize = 512, seed = 0, r1 = 0 } = options;
   const evalEvery = options.evalEvery ?? Math.max(1, Math.ceil(steps / 20));
-  for (const [name, value, least] of [['steps', steps, 1], ['batch', batch, 2], ['evalEvery', evalEvery, 1], ['evalSize', evalSize, 1]] as const) {
+  for (const [name, value, least] of [['steps', steps, 1], ['batch', batch, 2], ['shuffledPerReal', shuffledPerReal, 1], ['evalEvery', evalEvery, 1], ['evalSize', evalSize, 1]] as const) {
     if (!Number.isInteger(value) || value < least) throw new Error(`critic probe: ${name} must be an integer ≥ ${least} (got ${value})`);
   }
   if (!(r1 >= 0)) throw new Error(`critic probe: r1 must be a number ≥ 0 (got ${r1})`);
@@ -105,24 +111,25 @@ export function runCriticProbe(options: CriticProbeOptions): CriticProbeResult {
   });
 
   const curve: CriticProbeResult['curve'] = [];
-  const targets = tf.tidy(() => tf.concat([tf.ones([batch]), tf.zeros([batch])]));
+  const score = (real: tf.Tensor, count: number) => input === 'pixels'
+    ? scoreRealAndShuffled(network, real, count, rng, true)
+    : { real: network.apply(real, true), negatives: network.apply(shuffleSlots(real, count, rng), true) };
   for (let step = 1; step <= steps; step++) {
     const real = tensor(trainExamples(split.train, batch, rng), batch);
-    const shuffled = shuffleSlots(real, batch, rng);
     const { value, grads } = tf.variableGrads(() => tf.tidy(() => {
-      const logits = tf.reshape(network.apply(tf.concat([real, shuffled]), true), [-1]);
-      const loss = tf.losses.sigmoidCrossEntropy(targets, logits) as tf.Scalar;
+      const scores = score(real, shuffledPerReal * batch);
+      const loss = ganDiscriminatorLoss(scores.real, scores.negatives);
       return r1 > 0 ? tf.add(loss, tf.mul(r1Penalty((x) => network.apply(x, true), real), r1)) as tf.Scalar : loss;
     }), variables);
     adam.step(variables.map((v) => grads[v.name]!));
     const loss = value.dataSync()[0]!;
-    tf.dispose([real, shuffled, value, ...Object.values(grads)]);
+    tf.dispose([real, value, ...Object.values(grads)]);
     if (step % evalEvery === 0 || step === steps) curve.push({ step, loss, heldOutAccuracy: heldOutAccuracy() });
     const last = curve[curve.length - 1];
     options.onProgress?.(step / steps, `step ${step} loss ${loss.toFixed(3)}${last ? ` held-out accuracy ${last.heldOutAccuracy.toFixed(3)} (step ${last.step})` : ''}`);
   }
-  tf.dispose([targets, evalReal, evalShuffled]);
+  tf.dispose([evalReal, evalShuffled]);
   adam.dispose();
   network.dispose();
-  return { input, learningRate, batch, r1, ceiling: (2 - sumBaselines().marginal) / 2, curve, seconds: (performance.now() - start) / 1000 };
+  return { input, learningRate, batch, shuffledPerReal, r1, ceiling: (2 - sumBaselines().marginal) / 2, curve, seconds: (performance.now() - start) / 1000 };
 }

@@ -55,6 +55,17 @@ function digitFeaturesThenMlp(rng: Rng, outputs: number): Sequential {
   ]);
 }
 
+/**
+ * A critic (or encoder) of this file as its two stages: `digits` maps [N, 5, 28, 28] to each
+ * digit's 128 features ([5N, 128], example by example, slot by slot); `head` maps those rows,
+ * five at a time, to the outputs. The layers (and so the variables) are the network's own.
+ */
+export function splitAtDigitFeatures(network: Sequential): { digits: Sequential; head: Sequential } {
+  const join = network.layers.findIndex((layer) => layer instanceof Fn && layer.name === 'batchToSlots');
+  if (join < 0) throw new Error('splitAtDigitFeatures: not a per-digit network of src/models/hyperplane.ts (no batchToSlots layer)');
+  return { digits: new Sequential(network.layers.slice(0, join)), head: new Sequential(network.layers.slice(join)) };
+}
+
 /** No batch norm: the WGAN-GP penalty is per example. */
 export function hyperplaneCritic(rng: Rng): Sequential {
   return digitFeaturesThenMlp(rng, 1);

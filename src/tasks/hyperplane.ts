@@ -8,6 +8,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '../engine/random.js';
 import type { MnistSet } from '../data/mnist.js';
+import type { Sequential } from '../models/layers.js';
+import { splitAtDigitFeatures } from '../models/hyperplane.js';
 
 export const DIGITS_PER_EXAMPLE = 5;
 export const TARGET_SUM = 25;
@@ -91,20 +93,47 @@ export function drawExamples(
 }
 
 /**
- * `count` draws from the product of the batch's slot marginals: slot i of each comes from slot i
- * of a random example of `real` ([N, 5, …], the 5 slots contiguous). Every digit is a real one;
- * only the sum is wrong, except with probability P_marginal(sum = 25) ≈ 6.4%. No labels needed.
+ * `count` draws from the product of the batch's slot marginals, as rows of the batch's digits
+ * ([N·5] of them, example by example): slot i of each draw comes from slot i of a random example
+ * of the N. Every digit is a real one; only the sum is wrong, except with probability
+ * P_marginal(sum = 25) ≈ 6.4%. No labels needed.
  */
+function shuffledSlotRows(n: number, count: number, rng: Rng): tf.Tensor1D {
+  const rows = new Int32Array(count * DIGITS_PER_EXAMPLE);
+  for (let e = 0; e < count; e++) {
+    for (let slot = 0; slot < DIGITS_PER_EXAMPLE; slot++) rows[e * DIGITS_PER_EXAMPLE + slot] = rng.int(n) * DIGITS_PER_EXAMPLE + slot;
+  }
+  return tf.tensor1d(rows, 'int32');
+}
+
+/** `count` slot-shuffled examples made from `real` ([N, 5, …], the 5 slots contiguous); see shuffledSlotRows. */
 export function shuffleSlots(real: tf.Tensor, count: number, rng: Rng): tf.Tensor {
   const n = real.shape[0]!;
-  const indices = new Int32Array(count * DIGITS_PER_EXAMPLE);
-  for (let e = 0; e < count; e++) {
-    for (let slot = 0; slot < DIGITS_PER_EXAMPLE; slot++) indices[e * DIGITS_PER_EXAMPLE + slot] = rng.int(n) * DIGITS_PER_EXAMPLE + slot;
-  }
   return tf.tidy(() => {
     const slots = tf.reshape(real, [n * DIGITS_PER_EXAMPLE, -1]);
-    return tf.reshape(tf.gather(slots, tf.tensor1d(indices, 'int32')), [count, ...real.shape.slice(1)]);
+    return tf.reshape(tf.gather(slots, shuffledSlotRows(n, count, rng)), [count, ...real.shape.slice(1)]);
   });
+}
+
+/** Slot-shuffled negatives per real example when training (config `negativeData`): they cost the critic's head only. */
+export const SHUFFLED_PER_REAL = 32;
+
+/**
+ * A per-digit critic's scores of `real` and of `count` slot-shuffled examples made from it, from
+ * one pass over the real digits. The critic sees each digit alone before it joins their features
+ * (src/models/hyperplane.ts), so a shuffled example's features are real digits' features
+ * re-assembled: the scores equal the critic's on shuffleSlots' images, and the negatives cost only
+ * the head. Many negatives per real example cut the noise of the critic's gradient: their slots
+ * have the batch's own marginals, so whatever the critic scores digit by digit cancels between
+ * real and shuffled, and what remains is the signal about the sum.
+ */
+export function scoreRealAndShuffled(critic: Sequential, real: tf.Tensor, count: number, rng: Rng, training: boolean): { real: tf.Tensor; negatives: tf.Tensor } {
+  const { digits, head } = splitAtDigitFeatures(critic);
+  const features = digits.apply(real, training);
+  return {
+    real: head.apply(features, training),
+    negatives: head.apply(tf.gather(features, shuffledSlotRows(real.shape[0]!, count, rng)), training),
+  };
 }
 
 export interface HyperplaneScores {

@@ -12,10 +12,12 @@ import { loadMnist, mnistBatch } from '../data/mnist.js';
 import { dcganDiscriminator, dcganGenerator } from '../models/gan.js';
 import { Conv2d, Dense, flatten, leakyRelu, Sequential } from '../models/layers.js';
 import { hyperplaneCritic, hyperplaneEncoder, hyperplaneGenerator, HYPERPLANE_LATENT } from '../models/hyperplane.js';
-import { isAdversarial, type CriterionName, type NegativeExamples, type Networks, type ObjectiveSettings } from '../train/objectives.js';
+import { isAdversarial, type CriterionName, type ScoreNegatives, type Networks, type ObjectiveSettings } from '../train/objectives.js';
 import type { ImageBatch } from '../report/png.js';
 import { highresTask, type HighresOptions } from './highres.js';
-import { drawExamples, indexByDigit, scoreHyperplane, shuffleSlots, splitCombinations } from './hyperplane.js';
+import {
+  drawExamples, indexByDigit, scoreHyperplane, scoreRealAndShuffled, SHUFFLED_PER_REAL, splitCombinations,
+} from './hyperplane.js';
 import { criticSumAuc, generatedDigitLabels } from './hyperplane_scoring.js';
 
 export const TASKS = ['mnist', 'hyperplane', 'highres'] as const;
@@ -34,7 +36,7 @@ export interface Task {
   /** Generator outputs as images for a sample grid (one image per example). */
   toImages(x: tf.Tensor): ImageBatch;
   /** Examples the data (almost) never holds, made from a real batch, for negative data augmentation. */
-  negatives?: NegativeExamples;
+  negatives?: ScoreNegatives;
   /**
    * The task's own measure of the networks, taken during training every `evalEvery` steps and
    * logged with the losses. Must not change the networks (a resumed run stays exact).
@@ -91,7 +93,7 @@ function hyperplaneTask(): Task {
       const { pixels } = drawExamples(split.train, train, byDigit, size, rng);
       return tf.tensor4d(pixels, [size, 5, 28, 28]);
     },
-    negatives: shuffleSlots,
+    negatives: (critic, real, rng) => scoreRealAndShuffled(critic, real, SHUFFLED_PER_REAL * real.shape[0]!, rng, true),
     /**
      * P(sum = 25) and P(|sum − 25| ≤ 1) of 1,000 samples (standard error ≤ 1.6 points), and the
      * critic's AUC of 300 real over 300 shuffled examples: a cheap trace of when the constraint

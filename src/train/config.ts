@@ -32,6 +32,11 @@ export const RunConfigSchema = z.strictObject({
     beta1: z.number().min(0).lt(1),
     beta2: z.number().min(0).lt(1),
   }).partial().optional(),
+  /**
+   * Adversarial criteria: the critic's own Adam learning rate (two time-scale updates, Heusel et
+   * al. 2017); default: adam.learningRate, the generator's.
+   */
+  criticLearningRate: z.number().positive().optional(),
   /** The critic's gradient penalty: WGAN-GP's λ (default 10), or for the GANs R1's weight (default 0, off). */
   penaltyWeight: z.number().nonnegative().optional(),
   /** Lazy regularization: the penalty on every k-th critic update only, weighted ×k (default 1: every update). */
@@ -39,7 +44,10 @@ export const RunConfigSchema = z.strictObject({
   mmdBandwidths: z.array(z.number().positive()).min(1).optional(),
   sinkhornBlur: z.number().positive().optional(),
   vaeSigma: z.number().positive().optional(),
-  /** Adversarial criteria: the fraction of the critic's negatives that are the task's negative examples (hyperplane: shuffled slots). */
+  /**
+   * Adversarial criteria: the weight α of the task's negative examples among the critic's
+   * negatives, the rest (1 − α) being generator samples (hyperplane: shuffled slots, 32 per real example).
+   */
   negativeData: z.number().min(0).lt(1).optional(),
   /**
    * Keep an exponential moving average of the generator's weights with this decay (e.g. 0.999;
@@ -66,8 +74,10 @@ export const RunConfigSchema = z.strictObject({
   if (config.batch % config.workers !== 0) {
     context.addIssue({ code: 'custom', path: ['workers'], message: `must divide batch (${config.batch}) evenly: every worker takes batch / workers examples` });
   }
-  if (config.penaltyEvery !== undefined && !isAdversarial(config.criterion)) {
-    context.addIssue({ code: 'custom', path: ['penaltyEvery'], message: `applies to the critic's penalty (adversarial criteria), not ${config.criterion}; remove it` });
+  for (const key of ['penaltyEvery', 'criticLearningRate'] as const) {
+    if (config[key] !== undefined && !isAdversarial(config.criterion)) {
+      context.addIssue({ code: 'custom', path: [key], message: `applies to the critic (adversarial criteria), not ${config.criterion}; remove it` });
+    }
   }
   for (const key of ['resolution', 'images'] as const) {
     if (config[key] !== undefined && config.task !== 'highres') {
@@ -137,6 +147,7 @@ export function objectiveSettings(config: RunConfig, taskDefaults: Partial<Objec
   const defaults = { ...defaultSettings(config.criterion as CriterionName), ...taskDefaults };
   return {
     adam: { ...defaults.adam, ...config.adam },
+    criticLearningRate: config.criticLearningRate,
     criticSteps: config.criticSteps ?? defaults.criticSteps,
     penaltyWeight: config.penaltyWeight ?? defaults.penaltyWeight,
     penaltyEvery: config.penaltyEvery ?? defaults.penaltyEvery,

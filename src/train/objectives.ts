@@ -6,8 +6,8 @@
  *       `criticSteps` critic updates on the criterion's critic loss plus its gradient penalty
  *       (WGAN-GP's; R1 for the GANs when `penaltyWeight` > 0; every `penaltyEvery`-th update only
  *       when lazy), then one generator update;
- *       with `negativeData` > 0 that fraction of the critic's negatives are the task's negative
- *       examples instead of generator samples (see NegativeExamples)
+ *       with `negativeData` = α > 0 the critic's negatives are the mixture of generator samples
+ *       (weight 1 − α) and the task's negative examples (weight α; see ScoreNegatives)
  *   nonparametric (mmd, sinkhorn): one generator update on the divergence between a data batch
  *       and a generated batch, in pixel space
  *   vae: one joint encoder/decoder update on −ELBO; the generator is the decoder
@@ -49,7 +49,10 @@ export interface Networks {
 export const samplingGenerator = (networks: Networks): Sequential => networks.generatorAverage ?? networks.generator;
 
 export interface ObjectiveSettings {
+  /** The generator's Adam settings, and the critic's but for criticLearningRate. */
   adam: AdamSettings;
+  /** The critic's learning rate if it has its own (two time-scale updates); else adam.learningRate. */
+  criticLearningRate?: number;
   /** Critic updates per generator update (adversarial criteria). */
   criticSteps: number;
   /**
@@ -69,7 +72,7 @@ export interface ObjectiveSettings {
   sinkhornBlur: number;
   /** The VAE decoder's fixed standard deviation. */
   vaeSigma: number;
-  /** Adversarial criteria: the fraction of the critic's negatives that are the task's negative examples (0: none). */
+  /** Adversarial criteria: the weight α of the task's negative examples among the critic's negatives (0: none). */
   negativeData: number;
 }
 
@@ -79,8 +82,12 @@ export interface ObjectiveSettings {
  * the data with the mixture (1 − α)·p_G + α·p_neg (α = negativeData), which teaches it what the
  * data is not before the generator gets there. The price: when p_neg overlaps the data, the
  * generator's best response is no longer exactly p_data (it under-weights the overlap).
+ *
+ * The task scores them: it returns the critic's scores of the real batch and of the negatives it
+ * builds from it (as many as it likes; the hyperplane task reuses the real digits' features, so
+ * its negatives are cheap and many).
  */
-export type NegativeExamples = (real: tf.Tensor, count: number, rng: Rng) => tf.Tensor;
+export type ScoreNegatives = (critic: Sequential, real: tf.Tensor, rng: Rng) => { real: tf.Tensor; negatives: tf.Tensor };
 
 /** Per criterion: DCGAN's Adam (no penalty) for GANs; [H17]'s settings for WGAN-GP (λ = 10, 5 critic steps). */
 export function defaultSettings(criterion: CriterionName): ObjectiveSettings {
@@ -153,7 +160,7 @@ function counters(optimizers: Record<string, Adam>): Record<string, number> {
 }
 
 export function makeObjective(
-  criterion: CriterionName, networks: Networks, settings: ObjectiveSettings, negatives?: NegativeExamples, reduce: Reduce = alone,
+  criterion: CriterionName, networks: Networks, settings: ObjectiveSettings, negatives?: ScoreNegatives, reduce: Reduce = alone,
 ): Objective {
   /** One Adam step on `variables` down the (worker-mean) gradient of `loss`; returns the loss's (worker-mean) value. */
   const minimize = (adam: Adam, variables: tf.Variable[], loss: () => tf.Scalar): number => tf.tidy(() => {
@@ -174,12 +181,21 @@ export function makeObjective(
 
   if (isAdversarial(criterion)) {
     const D = needNetwork(networks.critic, criterion, 'critic');
-    const dAdam = new Adam(D.variables, settings.adam);
+    const dAdam = new Adam(D.variables, { ...settings.adam, learningRate: settings.criticLearningRate ?? settings.adam.learningRate });
     const wasserstein = criterion.startsWith('wgan-gp');
+    const lossOf = wasserstein ? wassersteinCriticLoss : ganDiscriminatorLoss;
     const criticLoss = (real: tf.Tensor, fake: tf.Tensor, rng: Rng): tf.Scalar => {
-      const realScores = D.apply(real, true);
       const fakeScores = D.apply(fake, true);
-      const loss = wasserstein ? wassersteinCriticLoss(realScores, fakeScores) : ganDiscriminatorLoss(realScores, fakeScores);
+      let loss: tf.Scalar;
+      if (settings.negativeData > 0) {
+        const scores = negatives!(D, real, rng);
+        // Both losses are a real term plus a negatives term, so the loss against the mixture
+        // (1 − α)·p_G + α·p_neg is that mixture of the two losses.
+        const alpha = settings.negativeData;
+        loss = tf.add(tf.mul(lossOf(scores.real, fakeScores), 1 - alpha), tf.mul(lossOf(scores.real, scores.negatives), alpha));
+      } else {
+        loss = lossOf(D.apply(real, true), fakeScores);
+      }
       // dAdam.t counts the critic's updates so far, and a checkpoint restores it: resumes stay exact.
       if (settings.penaltyWeight === 0 || dAdam.t % settings.penaltyEvery !== 0) return loss;
       const penalty = wasserstein
@@ -198,9 +214,7 @@ export function makeObjective(
           batch = real.shape[0]!;
           // The generator's forward pass stays off the critic's gradient tape.
           critic = tf.tidy(() => {
-            const negativeCount = Math.round(settings.negativeData * batch);
-            const generated = G.apply(noise(batch - negativeCount, rng), true);
-            const fake = negativeCount > 0 ? tf.concat([generated, negatives!(real, negativeCount, rng)]) : generated;
+            const fake = G.apply(noise(batch, rng), true);
             return minimize(dAdam, D.variables, () => criticLoss(real, fake, rng));
           });
           real.dispose();

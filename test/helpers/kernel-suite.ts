@@ -12,8 +12,8 @@ const randn = (seed: string, shape: number[]) =>
   tf.tensor(new Rng(seed).normals(shape.reduce((a, b) => a * b, 1)), shape);
 
 export const EXPECTED_KERNELS = {
-  wasm: ['BatchMatMul', '_FusedMatMul', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'LeakyRelu', 'OneHot', 'UnsortedSegmentSum', 'Identity'],
-  native: ['BatchMatMul', '_FusedMatMul', 'Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'Sum', 'Mean', 'LeakyRelu', 'OneHot', 'UnsortedSegmentSum', 'Identity'],
+  wasm: ['BatchMatMul', '_FusedMatMul', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'LeakyRelu', 'OneHot', 'UnsortedSegmentSum', 'GatherV2', 'Identity'],
+  native: ['BatchMatMul', '_FusedMatMul', 'Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'Sum', 'Mean', 'LeakyRelu', 'OneHot', 'UnsortedSegmentSum', 'GatherV2', 'Identity'],
 };
 
 export function kernelSuite(tier: 'wasm' | 'native'): void {
@@ -203,7 +203,19 @@ describe('Sum and Mean', () => {
   });
 });
 
-describe('OneHot and UnsortedSegmentSum (the gradient of gather)', () => {
+describe('OneHot, GatherV2 and UnsortedSegmentSum (the gradient of gather)', () => {
+  test('gather of rows, in every dtype, with repeated indices; other axes; an out-of-range index refused', () => {
+    const x = randn('x', [6, 3, 2]);
+    assertBackendsAgree(() => tf.gather(x, tf.tensor2d([[5, 0], [0, 2], [3, 3]], [3, 2], 'int32')), 'gather rows', 0, 0);
+    assertBackendsAgree(() => tf.cast(tf.gather(tf.tensor2d([[1, 2], [3, 4], [5, 6]], [3, 2], 'int32'), tf.tensor1d([2, 0, 2], 'int32')), 'float32'), 'int gather', 0, 0);
+    assertBackendsAgree(() => tf.gather(x, tf.tensor1d([1, 0, 1], 'int32'), 1), 'gather along axis 1', 0, 0);
+    assertBackendsAgree(() => tf.gather(tf.tensor1d([7, 8, 9]), tf.tensor1d([2, 2, 0], 'int32')), 'gather scalars', 0, 0);
+    const before = tf.memory().numTensors;
+    assert.throws(() => tf.gather(x, tf.tensor1d([0, 6], 'int32')), /index 6 is not in \[0, 5\]/);
+    assert.ok(tf.memory().numTensors <= before + 1, 'the refused gather left no output behind');
+    x.dispose();
+  });
+
   test('oneHot in every dtype, with on/off values and out-of-range indices', () => {
     for (const dtype of ['float32', 'int32'] as const) {
       assertBackendsAgree(() => tf.cast(tf.oneHot(tf.tensor2d([[0, 3], [9, -1]], [2, 2], 'int32'), 4, 2, -1, dtype), 'float32'), `oneHot ${dtype}`, 0, 0);
