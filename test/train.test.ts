@@ -185,6 +185,12 @@ test('the task’s score is logged every evalEvery steps and leaves the training
   const grid = (name: string) => readFileSync(join(root, name, 'samples', 'step-0000004.png'));
   assert.notDeepEqual(grid('averaged'), grid('unscored'), 'the sample grid is not drawn from the average');
 
+  // Shuffled negatives (scored from the real digits' features) and a critic rate of its own: the same
+  // generator updates get a different critic, so the losses differ from the plain run's.
+  const negatives = run('negatives', { evalEvery: 1000, negativeData: 0.5, criticLearningRate: 1e-3 });
+  assert.ok(negatives.every((m) => Number.isFinite(m.critic_loss) && Number.isFinite(m.generator_loss)), JSON.stringify(negatives));
+  assert.notDeepEqual(negatives.map(losses), unscored.map(losses));
+
   const vae = run('scored-vae', { criterion: 'vae', evalEvery: 2 });
   assert.ok(vae[0]!.p_sum_25! >= 0 && !('critic_sum_auc' in vae[0]!), 'no critic, no AUC');
   // MMD trains no critic, so none is built and none scored (an untrained one's AUC would mean nothing).
