@@ -35,7 +35,7 @@ export interface Task {
   batch(size: number, rng: Rng): tf.Tensor;
   /** Generator outputs as images for a sample grid (one image per example). */
   toImages(x: tf.Tensor): ImageBatch;
-  /** Examples the data (almost) never holds, made from a real batch, for negative data augmentation. */
+  /** The critic's scores of a real batch and of examples the data (almost) never holds made from it, for negative data augmentation. */
   negatives?: ScoreNegatives;
   /**
    * The task's own measure of the networks, taken during training every `evalEvery` steps and
