@@ -1,4 +1,4 @@
-/** Checkpoint files: exact round trips, and every kind of damage detected and named. */
+/** Checkpoint files: exact round trips, every kind of damage detected and named, and which ones a run keeps. */
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { initEngine, Rng } from '../src/engine/index.js';
 import { dcganGenerator } from '../src/models/gan.js';
 import { CheckpointError, loadCheckpoint, saveCheckpoint, type Checkpoint } from '../src/train/checkpoint.js';
+import { MILESTONE_STEPS, RunDirectory, RunDirectoryError } from '../src/train/run_dir.js';
 
 before(async () => {
   await initEngine();
@@ -73,4 +74,21 @@ test('a network restores its parameters and running statistics; mismatches are n
   const extra = new Map(arrays);
   extra.set('9.bias', { shape: [1], values: new Float32Array(1) });
   assert.throws(() => target.loadState(extra, 'saved.ckpt'), /holds '9\.bias', which this network does not have/);
+});
+
+test('a run directory keeps its newest three checkpoints and the first past every 5,000 steps', () => {
+  const keptAfter = (name: string, every: number, last: number) => {
+    const run = new RunDirectory(join(dir, name));
+    run.acquire();
+    for (let step = every; step <= last; step += every) run.saveCheckpoint(step, { arrays: new Map(), meta: { step } });
+    run.release();
+    return run;
+  };
+  assert.equal(MILESTONE_STEPS, 5_000);
+  assert.deepEqual(keptAfter('every-200', 200, 12_000).checkpointSteps(), [5_000, 10_000, 11_600, 11_800, 12_000]);
+  const run = keptAfter('every-300', 300, 12_000);
+  assert.deepEqual(run.checkpointSteps(), [5_100, 10_200, 11_400, 11_700, 12_000]);
+  assert.equal(run.checkpointAt(5_100).checkpoint.meta.step, 5_100);
+  assert.throws(() => run.checkpointAt(5_000), (e: unknown) => e instanceof RunDirectoryError &&
+    /keeps no checkpoint of step 5000; it keeps steps 5100, 10200, 11400, 11700, 12000$/.test(e.message));
 });

@@ -162,7 +162,7 @@ test('the task’s score is logged every evalEvery steps and leaves the training
   }
   assert.equal(scored[1]!.p_sum_25, undefined, 'step 3 is a plain log line');
 
-  const unscored = run('unscored', { evalEvery: 1000 });
+  const unscored = run('unscored', { evalEvery: 1000, checkpointEvery: 2 });
   assert.deepEqual(unscored.map((m) => m.step), [3, 4]);
   const losses = ({ critic_loss, generator_loss }: Record<string, number>) => ({ critic_loss, generator_loss });
   assert.deepEqual(unscored.map(losses), scored.slice(1).map(losses));
@@ -182,6 +182,13 @@ test('the task’s score is logged every evalEvery steps and leaves the training
   };
   assert.deepEqual(evaluate('averaged', '--trained-weights'), evaluate('unscored'));
   assert.equal(evaluate('averaged').generator, 'average');
+  // --step picks an older checkpoint the run keeps, and names the kept ones when it has none there.
+  assert.equal(evaluate('unscored').step, 4);
+  assert.equal(evaluate('unscored', '--step', '2').step, 2);
+  const missing = discern('eval', 'hyperplane', '--run', join(root, 'unscored'), '--step', '3');
+  assert.notEqual(missing.status, 0);
+  assert.match(missing.stderr, /keeps no checkpoint of step 3; it keeps steps 2, 4/);
+  assert.doesNotMatch(missing.stderr, /\n\s+at /, 'a stack trace');
   const grid = (name: string) => readFileSync(join(root, name, 'samples', 'step-0000004.png'));
   assert.notDeepEqual(grid('averaged'), grid('unscored'), 'the sample grid is not drawn from the average');
 

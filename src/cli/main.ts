@@ -134,8 +134,9 @@ program
   .option('--seed <n>', 'sampling seed', integer('--seed'), 0)
   .option('--json', 'print the scores as JSON', false)
   .option('--trained-weights', 'runs with emaDecay: evaluate the generator\'s trained weights instead of their average', false)
+  .option('--step <n>', 'evaluate the checkpoint of this step (the run keeps its newest three and one per 5,000 steps) instead of the newest', integer('--step'))
   .option('--tier <tier>', TIER_HELP, tier, 'auto')
-  .addHelpText('after', '\nExample:\n  discern eval hyperplane --run runs/hp-wgan --json')
+  .addHelpText('after', '\nExamples:\n  discern eval hyperplane --run runs/hp-wgan --json\n  discern eval hyperplane --run runs/hp-gan --step 10000')
   .action(async (task: string, opts: EvalCommandOptions) => {
     if (task !== 'hyperplane') throw new InvalidArgumentError(`no evaluation for task '${task}': use hyperplane`);
     await runEvalHyperplane(opts);

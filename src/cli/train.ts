@@ -3,7 +3,7 @@ import { engineInfo, initEngine, type TierRequest } from '../engine/index.js';
 import { parseRunConfig, readConfigFile, type RunConfig } from '../train/config.js';
 import { RunDirectory } from '../train/run_dir.js';
 import { trainRun, type TrainSummary } from '../train/trainer.js';
-import { evaluateHyperplaneRun, type HyperplaneEvaluation } from '../tasks/evaluate.js';
+import { evaluateHyperplaneRun, type EvaluationOptions, type HyperplaneEvaluation } from '../tasks/evaluate.js';
 import { progress } from './progress.js';
 
 export interface TrainCommandOptions {
@@ -69,11 +69,12 @@ export interface EvalCommandOptions {
   json: boolean;
   tier: TierRequest;
   trainedWeights: boolean;
+  step?: number;
 }
 
-export async function runEvalHyperplane({ run, samples, seed, json, tier, trainedWeights }: EvalCommandOptions): Promise<void> {
+export async function runEvalHyperplane({ run, samples, seed, json, tier, trainedWeights, step }: EvalCommandOptions): Promise<void> {
   await initEngine(tier);
-  const result = evaluateAndSave(run, samples, seed, trainedWeights);
+  const result = evaluateAndSave(run, { samples, seed, trainedWeights, step });
   if (json) {
     console.log(JSON.stringify(result));
     return;
@@ -91,8 +92,8 @@ export async function runEvalHyperplane({ run, samples, seed, json, tier, traine
 }
 
 /** Evaluates a hyperplane run and keeps the scores in it (eval-hyperplane.json, read by the report). */
-export function evaluateAndSave(run: string, samples: number, seed: number, trainedWeights = false): HyperplaneEvaluation {
-  const result = evaluateHyperplaneRun(run, samples, seed, (m) => console.error(`discern eval: ${m}`), trainedWeights);
+export function evaluateAndSave(run: string, options: Omit<EvaluationOptions, 'notify'>): HyperplaneEvaluation {
+  const result = evaluateHyperplaneRun(run, { ...options, notify: (m) => console.error(`discern eval: ${m}`) });
   new RunDirectory(run).writeJson('eval-hyperplane.json', result);
   return result;
 }

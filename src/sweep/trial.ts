@@ -89,7 +89,7 @@ export async function runTrial(trial: Trial, runPath: string, { notify, exclusiv
   }
   let evaluation: HyperplaneEvaluation | null = null;
   if (trial.evaluationSamples !== null) {
-    evaluation = evaluateHyperplaneRun(dir.path, trial.evaluationSamples, 0, notify);
+    evaluation = evaluateHyperplaneRun(dir.path, { samples: trial.evaluationSamples, notify });
     dir.writeJson('eval-hyperplane.json', evaluation);
   }
   const result: TrialResult = {

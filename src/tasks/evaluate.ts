@@ -1,5 +1,5 @@
 /**
- * Evaluating a trained run from its run directory: the final checkpoint's generator, sampled
+ * Evaluating a trained run from its run directory: a checkpoint's generator (the newest), sampled
  * with a fixed seed, scored by the task's metric.
  */
 import { Rng } from '../engine/index.js';
@@ -24,18 +24,29 @@ export interface HyperplaneEvaluation extends HyperplaneScores {
   criticSumAuc: number | null;
 }
 
+export interface EvaluationOptions {
+  samples?: number;
+  seed?: number;
+  /** Hears about damaged checkpoints skipped. */
+  notify?: (message: string) => void;
+  /** Runs with emaDecay: score the generator's weights as trained, not their average. */
+  trainedWeights?: boolean;
+  /** The checkpoint of this step (one the run keeps) instead of the newest good one. */
+  step?: number;
+}
+
 /**
- * Generates `samples` examples from the run's newest good checkpoint and scores them: with the
- * generator's weight average if the run keeps one, unless `trainedWeights`.
+ * Generates `samples` examples (default 10,000) from the run's newest good checkpoint, or `step`'s,
+ * and scores them: with the generator's weight average if the run keeps one, unless `trainedWeights`.
  */
 export function evaluateHyperplaneRun(
-  runPath: string, samples = 10_000, seed = 0, notify: (m: string) => void = () => {}, trainedWeights = false,
+  runPath: string, { samples = 10_000, seed = 0, notify = () => {}, trainedWeights = false, step }: EvaluationOptions = {},
 ): HyperplaneEvaluation {
   const dir = new RunDirectory(runPath);
   if (!dir.hasRun()) throw new RunDirectoryError(`${dir.path} holds no run (no config.json)`);
   const config = parseRunConfig(dir.readConfig(), dir.configPath);
   if (config.task !== 'hyperplane') throw new RunDirectoryError(`${dir.path} trained task '${config.task}', not 'hyperplane'`);
-  const good = dir.latestGoodCheckpoint(notify);
+  const good = step === undefined ? dir.latestGoodCheckpoint(notify) : dir.checkpointAt(step);
   if (!good) throw new RunDirectoryError(`${dir.path} has no usable checkpoint to evaluate`);
   const { objective, task } = buildRun(config);
   restoreCheckpoint(objective, good.checkpoint, good.path);

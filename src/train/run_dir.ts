@@ -1,6 +1,6 @@
 /**
- * A run directory: config.json, metrics.jsonl, checkpoints/step-NNNNNNN.ckpt (the newest few),
- * samples/step-NNNNNNN.png, summary.json, and a lock file while a process trains in it.
+ * A run directory: config.json, metrics.jsonl, checkpoints/step-NNNNNNN.ckpt (the newest few, and
+ * one per MILESTONE_STEPS steps), samples/step-NNNNNNN.png, summary.json, and a lock file while a process trains in it.
  */
 import { writeAtomically } from '../write_atomically.js';
 import {
@@ -15,6 +15,12 @@ export class RunDirectoryError extends Error {
 }
 
 const KEEP_CHECKPOINTS = 3;
+/**
+ * Besides the newest few, the first checkpoint at or past every multiple of this many steps stays:
+ * a run can go bad without going non-finite (a GAN's blow-up to logits in the thousands), and by
+ * the time anyone looks the newest few would all be from after it.
+ */
+export const MILESTONE_STEPS = 5_000;
 const checkpointName = (step: number) => `step-${String(step).padStart(7, '0')}.ckpt`;
 
 /** Whether a process with this pid exists (signal 0 probes without signalling). */
@@ -115,8 +121,16 @@ export class RunDirectory {
     const path = join(this.checkpointsPath, checkpointName(step));
     saveCheckpoint(path, checkpoint);
     const all = this.checkpointSteps();
+    const milestones = new Set<number>();
+    let passed = 0; // multiples of MILESTONE_STEPS passed so far
+    for (const s of all) {
+      if (Math.floor(s / MILESTONE_STEPS) > passed) {
+        passed = Math.floor(s / MILESTONE_STEPS);
+        milestones.add(s);
+      }
+    }
     for (const old of all.slice(0, Math.max(0, all.length - KEEP_CHECKPOINTS))) {
-      rmSync(join(this.checkpointsPath, checkpointName(old)), { force: true });
+      if (!milestones.has(old)) rmSync(join(this.checkpointsPath, checkpointName(old)), { force: true });
     }
     return path;
   }
@@ -142,6 +156,21 @@ export class RunDirectory {
       }
     }
     return null;
+  }
+
+  /** The checkpoint of `step`; an error names the steps the run keeps if it has none there. */
+  checkpointAt(step: number): { step: number; checkpoint: Checkpoint; path: string } {
+    const kept = this.checkpointSteps();
+    if (!kept.includes(step)) {
+      throw new RunDirectoryError(`${this.path} keeps no checkpoint of step ${step}; it keeps steps ${kept.join(', ') || '(none)'}`);
+    }
+    const path = join(this.checkpointsPath, checkpointName(step));
+    try {
+      return { step, checkpoint: loadCheckpoint(path), path };
+    } catch (error) {
+      if (error instanceof CheckpointError) throw new RunDirectoryError(`cannot use the checkpoint of step ${step}: ${error.message}`);
+      throw error;
+    }
   }
 
   samplePath(step: number): string {
