@@ -1,6 +1,7 @@
 /**
  * A run directory: config.json, metrics.jsonl, checkpoints/step-NNNNNNN.ckpt (the newest few, and
- * one per MILESTONE_STEPS steps), samples/step-NNNNNNN.png, summary.json, and a lock file while a process trains in it.
+ * one per MILESTONE_STEPS steps), samples/step-NNNNNNN.png, summary.json, and a lock file while a
+ * process trains in it.
  */
 import { writeAtomically } from '../write_atomically.js';
 import {
@@ -21,7 +22,7 @@ const KEEP_CHECKPOINTS = 3;
  * the time anyone looks the newest few would all be from after it.
  */
 export const MILESTONE_STEPS = 5_000;
-const checkpointName = (step: number) => `step-${String(step).padStart(7, '0')}.ckpt`;
+const stepFile = (step: number, extension: string) => `step-${String(step).padStart(7, '0')}.${extension}`;
 
 /** Whether a process with this pid exists (signal 0 probes without signalling). */
 export function isAlive(pid: number): boolean {
@@ -118,7 +119,7 @@ export class RunDirectory {
   }
 
   saveCheckpoint(step: number, checkpoint: Checkpoint): string {
-    const path = join(this.checkpointsPath, checkpointName(step));
+    const path = this.checkpointPath(step);
     saveCheckpoint(path, checkpoint);
     const all = this.checkpointSteps();
     const milestones = new Set<number>();
@@ -130,7 +131,7 @@ export class RunDirectory {
       }
     }
     for (const old of all.slice(0, Math.max(0, all.length - KEEP_CHECKPOINTS))) {
-      if (!milestones.has(old)) rmSync(join(this.checkpointsPath, checkpointName(old)), { force: true });
+      if (!milestones.has(old)) rmSync(this.checkpointPath(old), { force: true });
     }
     return path;
   }
@@ -147,9 +148,8 @@ export class RunDirectory {
   /** The newest checkpoint that loads; damaged newer ones are reported through `warn` and skipped. */
   latestGoodCheckpoint(warn: (message: string) => void): { step: number; checkpoint: Checkpoint; path: string } | null {
     for (const step of this.checkpointSteps().reverse()) {
-      const path = join(this.checkpointsPath, checkpointName(step));
       try {
-        return { step, checkpoint: loadCheckpoint(path), path };
+        return this.loadCheckpointOf(step);
       } catch (error) {
         if (!(error instanceof CheckpointError)) throw error;
         warn(`skipping damaged checkpoint: ${error.message}`);
@@ -164,16 +164,24 @@ export class RunDirectory {
     if (!kept.includes(step)) {
       throw new RunDirectoryError(`${this.path} keeps no checkpoint of step ${step}; it keeps steps ${kept.join(', ') || '(none)'}`);
     }
-    const path = join(this.checkpointsPath, checkpointName(step));
     try {
-      return { step, checkpoint: loadCheckpoint(path), path };
+      return this.loadCheckpointOf(step);
     } catch (error) {
       if (error instanceof CheckpointError) throw new RunDirectoryError(`cannot use the checkpoint of step ${step}: ${error.message}`);
       throw error;
     }
   }
 
+  private loadCheckpointOf(step: number): { step: number; checkpoint: Checkpoint; path: string } {
+    const path = this.checkpointPath(step);
+    return { step, checkpoint: loadCheckpoint(path), path };
+  }
+
+  checkpointPath(step: number): string {
+    return join(this.checkpointsPath, stepFile(step, 'ckpt'));
+  }
+
   samplePath(step: number): string {
-    return join(this.samplesPath, `step-${String(step).padStart(7, '0')}.png`);
+    return join(this.samplesPath, stepFile(step, 'png'));
   }
 }
