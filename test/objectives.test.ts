@@ -5,7 +5,7 @@ import { initEngine, Rng, tf } from '../src/engine/index.js';
 import { r1Penalty } from '../src/criteria/gan.js';
 import { BatchNorm, Dense, leakyRelu, relu, Sequential } from '../src/models/layers.js';
 import { averageGenerator } from '../src/train/generator_average.js';
-import { CRITERIA, defaultSettings, makeObjective, samplingGenerator, type CriterionName, type Objective, type ScoreNegatives } from '../src/train/objectives.js';
+import { CRITERIA, defaultSettings, makeObjective, samplingGenerator, type CriterionName, type Objective, type PenaltySchedule, type ScoreNegatives } from '../src/train/objectives.js';
 
 before(async () => {
   await initEngine();
@@ -15,7 +15,7 @@ before(async () => {
 function toyProblem(
   criterion: CriterionName,
   { seed = 0, negativeData = 0, negatives, penaltyWeight, penaltyEvery = 1, criticSteps }:
-  { seed?: number; negativeData?: number; negatives?: ScoreNegatives; penaltyWeight?: number; penaltyEvery?: number; criticSteps?: number } = {},
+  { seed?: number; negativeData?: number; negatives?: ScoreNegatives; penaltyWeight?: number | PenaltySchedule; penaltyEvery?: number; criticSteps?: number } = {},
 ) {
   const rng = new Rng(seed);
   const latent = 2;
@@ -138,23 +138,29 @@ test('gan with the R1 penalty: a flatter discriminator at the data, and the gene
   assert.ok(penalized.r1 < 0.5 * plain.r1, `E‖∇a‖² at the data: ${plain.r1.toFixed(4)} without R1, ${penalized.r1.toFixed(4)} with`);
 });
 
-test('lazy penalty (penaltyEvery k): critic update t carries k·weight·penalty when k divides t, and none otherwise', () => {
+test('lazy and scheduled penalty: critic update t carries k·w(t)·penalty when k divides t, and none otherwise', () => {
   for (const criterion of ['gan', 'wgan-gp'] as const) {
-    const k = 3;
-    const weight = criterion === 'gan' ? 0.5 : 10;
-    const lazy = toyProblem(criterion, { penaltyWeight: weight, penaltyEvery: k, criticSteps: 1 });
-    const values = (objective: Objective) => [...objective.state()].map(([name, v]) => [name, [...v.dataSync()]]);
-    for (let t = 0; t < 2 * k; t++) {
-      // An eager run with the penalty this update should carry, started from the lazy run's state.
-      const eager = toyProblem(criterion, { penaltyWeight: t % k === 0 ? k * weight : 0, criticSteps: 1 }).objective;
-      const state = eager.state();
-      for (const [name, v] of lazy.objective.state()) state.get(name)!.assign(v);
-      Object.assign(eager.counters, lazy.objective.counters);
-      const batch = lazy.nextBatch();
-      lazy.objective.step(() => tf.clone(batch), new Rng(`update ${t}`));
-      eager.step(() => tf.clone(batch), new Rng(`update ${t}`));
-      batch.dispose();
-      assert.deepEqual(values(lazy.objective), values(eager), `${criterion}, critic update ${t}`);
+    const c = criterion === 'gan' ? 0.5 : 10;
+    // w(t) by hand: constant c; and linear from 2c to c/2 over 4 updates, then c/2.
+    const cases = [
+      { k: 3, penaltyWeight: c, weights: [c, c, c, c, c, c] },
+      { k: 2, penaltyWeight: { from: 2 * c, to: c / 2, steps: 4 }, weights: [2 * c, 1.625 * c, 1.25 * c, 0.875 * c, c / 2, c / 2] },
+    ];
+    for (const { k, penaltyWeight, weights } of cases) {
+      const lazy = toyProblem(criterion, { penaltyWeight, penaltyEvery: k, criticSteps: 1 });
+      const values = (objective: Objective) => [...objective.state()].map(([name, v]) => [name, [...v.dataSync()]]);
+      weights.forEach((w, t) => {
+        // An eager run with the penalty this update should carry, started from the lazy run's state.
+        const eager = toyProblem(criterion, { penaltyWeight: t % k === 0 ? k * w : 0, criticSteps: 1 }).objective;
+        const state = eager.state();
+        for (const [name, v] of lazy.objective.state()) state.get(name)!.assign(v);
+        Object.assign(eager.counters, lazy.objective.counters);
+        const batch = lazy.nextBatch();
+        lazy.objective.step(() => tf.clone(batch), new Rng(`update ${t}`));
+        eager.step(() => tf.clone(batch), new Rng(`update ${t}`));
+        batch.dispose();
+        assert.deepEqual(values(lazy.objective), values(eager), `${criterion}, ${JSON.stringify(penaltyWeight)}, critic update ${t}`);
+      });
     }
   }
 });

@@ -257,6 +257,10 @@ test('bad configs and output folders: one line naming the problem', () => {
   cases.push([['train', '--config', join(root, 'lazy.yaml'), '--out', join(root, 'l')], /key 'penaltyEvery': 4: applies to the critic \(adversarial criteria\), not vae/]);
   writeFileSync(join(root, 'ema.yaml'), 'task: mnist\ncriterion: gan\nsteps: 3\nemaDecay: 1\n');
   cases.push([['train', '--config', join(root, 'ema.yaml'), '--out', join(root, 'e')], /key 'emaDecay': 1: /]);
+  writeFileSync(join(root, 'schedule.yaml'), 'task: mnist\ncriterion: gan\nsteps: 3\npenaltyWeight: { from: 5, to: 1 }\n');
+  cases.push([['train', '--config', join(root, 'schedule.yaml'), '--out', join(root, 'w')], /key 'penaltyWeight': \{"from":5,"to":1\}: must be a number ≥ 0, or \{ from, to, steps \}/]);
+  writeFileSync(join(root, 'schedule2.yaml'), 'task: mnist\ncriterion: gan\nsteps: 3\npenaltyWeight: { from: 5, to: 1, steps: 9, over: 2 }\n');
+  cases.push([['train', '--config', join(root, 'schedule2.yaml'), '--out', join(root, 'w2')], /unknown key 'penaltyWeight\.over'; allowed: from, to, steps/]);
   writeFileSync(join(root, 'broken.yaml'), 'task: [mnist\n');
   cases.push([['train', '--config', join(root, 'broken.yaml')], /broken\.yaml: not valid YAML/]);
   for (const [args, pattern] of cases) {

@@ -37,8 +37,14 @@ export const RunConfigSchema = z.strictObject({
    * al. 2017); default: adam.learningRate, the generator's.
    */
   criticLearningRate: z.number().positive().optional(),
-  /** The critic's gradient penalty: WGAN-GP's λ (default 10), or for the GANs R1's weight (default 0, off). */
-  penaltyWeight: z.number().nonnegative().optional(),
+  /**
+   * The critic's gradient penalty: WGAN-GP's λ (default 10), or for the GANs R1's weight (default
+   * 0, off); or { from, to, steps }: linear from `from` to `to` over the first `steps` critic updates.
+   */
+  penaltyWeight: z.union([
+    z.number().nonnegative(),
+    z.strictObject({ from: z.number().nonnegative(), to: z.number().nonnegative(), steps: positiveInt }),
+  ], { error: 'must be a number ≥ 0, or { from, to, steps } (numbers ≥ 0 and a whole number of critic updates ≥ 1)' }).optional(),
   /** Lazy regularization: the penalty on every k-th critic update only, weighted ×k (default 1: every update). */
   penaltyEvery: positiveInt.optional(),
   mmdBandwidths: z.array(z.number().positive()).min(1).optional(),
@@ -110,8 +116,8 @@ function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {
 }
 
 function allowedKeys(path: PropertyKey[]): string {
-  const shape = path.length === 0 ? RunConfigSchema.shape : path[0] === 'adam' ? { learningRate: 0, beta1: 0, beta2: 0 } : {};
-  return Object.keys(shape).join(', ');
+  const nested: Record<string, string[]> = { adam: ['learningRate', 'beta1', 'beta2'], penaltyWeight: ['from', 'to', 'steps'] };
+  return (path.length === 0 ? Object.keys(RunConfigSchema.shape) : nested[String(path[0])] ?? []).join(', ');
 }
 
 /** Validates a parsed config; `source` names where it came from in errors. */

@@ -57,9 +57,10 @@ export interface ObjectiveSettings {
   criticSteps: number;
   /**
    * Weight of the critic's gradient penalty: WGAN-GP's λ (at interpolates, towards norm 1), or
-   * for the GAN criteria the R1 penalty's (at real data, towards 0; 0 turns it off).
+   * for the GAN criteria the R1 penalty's (at real data, towards 0; 0 turns it off). A schedule
+   * changes it linearly from `from` to `to` over the critic's first `steps` updates, then holds `to`.
    */
-  penaltyWeight: number;
+  penaltyWeight: number | PenaltySchedule;
   /**
    * Lazy regularization (Karras et al. 2020, StyleGAN2 §3.1): the penalty enters every
    * `penaltyEvery`-th critic update only, with its weight multiplied by `penaltyEvery` so that its
@@ -74,6 +75,22 @@ export interface ObjectiveSettings {
   vaeSigma: number;
   /** Adversarial criteria: the weight α of the task's negative examples among the critic's negatives (0: none). */
   negativeData: number;
+}
+
+export interface PenaltySchedule {
+  from: number;
+  to: number;
+  steps: number;
+}
+
+/**
+ * The penalty's weight at the critic's `update`-th update (0, 1, …). Why a schedule: R1 at real
+ * data keeps a GAN's generator from collapsing early on, but it also flattens the critic where it
+ * must be sharp: on the visual hyperplane, whether five real digits sum to 25 (docs/results.md).
+ */
+export function penaltyWeightAt(weight: number | PenaltySchedule, update: number): number {
+  if (typeof weight === 'number') return weight;
+  return weight.to + (weight.from - weight.to) * Math.max(0, 1 - update / weight.steps);
 }
 
 /**
@@ -197,11 +214,12 @@ export function makeObjective(
         loss = lossOf(D.apply(real, true), fakeScores);
       }
       // dAdam.t counts the critic's updates so far, and a checkpoint restores it: resumes stay exact.
-      if (settings.penaltyWeight === 0 || dAdam.t % settings.penaltyEvery !== 0) return loss;
+      const weight = penaltyWeightAt(settings.penaltyWeight, dAdam.t);
+      if (weight === 0 || dAdam.t % settings.penaltyEvery !== 0) return loss;
       const penalty = wasserstein
         ? gradientPenalty((x) => D.apply(x, true), real, fake, { oneSided: criterion === 'wgan-gp-one-sided', seed: rng.int(2 ** 31) })
         : r1Penalty((x) => D.apply(x, true), real);
-      return tf.add(loss, tf.mul(penalty, settings.penaltyWeight * settings.penaltyEvery));
+      return tf.add(loss, tf.mul(penalty, weight * settings.penaltyEvery));
     };
     return {
       criterion,
