@@ -115,9 +115,17 @@ function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {
   }
 }
 
+/** The keys a config value's schema allows if it is (or may be) a mapping: adam's, a penaltyWeight schedule's. */
+function keysOf(schema: z.ZodType | undefined): string[] {
+  if (schema instanceof z.ZodOptional) return keysOf(schema.unwrap() as z.ZodType);
+  if (schema instanceof z.ZodUnion) return schema.options.flatMap((option) => keysOf(option as z.ZodType));
+  if (schema instanceof z.ZodObject) return Object.keys(schema.shape);
+  return [];
+}
+
 function allowedKeys(path: PropertyKey[]): string {
-  const nested: Record<string, string[]> = { adam: ['learningRate', 'beta1', 'beta2'], penaltyWeight: ['from', 'to', 'steps'] };
-  return (path.length === 0 ? Object.keys(RunConfigSchema.shape) : nested[String(path[0])] ?? []).join(', ');
+  const shape = RunConfigSchema.shape as Record<string, z.ZodType>;
+  return (path.length === 0 ? Object.keys(shape) : keysOf(shape[String(path[0])])).join(', ');
 }
 
 /** Validates a parsed config; `source` names where it came from in errors. */
