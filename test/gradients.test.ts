@@ -61,3 +61,33 @@ test('second-order gradients through saved-output ops agree between wasm and cpu
     })(x))))(tf.scalar(0.7));
   }, 'mixed second order', 1e-4, 1e-5);
 });
+
+test('Sum and Mean send dy to every reduced element (first and second order, any axes)', () => {
+  // x is [2, 3, 4]; element (a, b, k) holds a − b/2 + k/5, so no two are equal.
+  const shape = [2, 3, 4];
+  const values = Array.from({ length: 24 }, (_, i) => Math.floor(i / 12) - (Math.floor(i / 4) % 3) / 2 + (i % 4) / 5);
+  const x = tf.tensor3d(values, shape as [number, number, number]);
+  for (const axes of [[1], [0, 2], [-1], [0, 1, 2]]) {
+    const reduced = axes.map((a) => (a + 3) % 3);
+    const count = reduced.reduce((n, a) => n * shape[a]!, 1);
+    const keptSize = 24 / count;
+    // c weighs each entry of the reduced tensor differently: c_j = j + 1.
+    const c = tf.tensor(Array.from({ length: keptSize }, (_, j) => j + 1), shape.filter((_, a) => !reduced.includes(a)));
+    // The row-major index of element i's entry in the reduced tensor.
+    const keptIndex = (i: number) => [Math.floor(i / 12), Math.floor(i / 4) % 3, i % 4]
+      .reduce((flat, v, a) => (reduced.includes(a) ? flat : flat * shape[a]! + v), 0);
+    for (const mean of [false, true]) {
+      const reduce = (t: tf.Tensor) => (mean ? tf.mean(t, axes) : tf.sum(t, axes));
+      const scale = mean ? 1 / count : 1;
+      // First order: ∂/∂x_i Σ_j c_j·reduce(x)_j = c_{j(i)}·scale.
+      const first = tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(reduce(xx), c)))(x).dataSync();
+      values.forEach((_, i) => assert.ok(Math.abs(first[i]! - (keptIndex(i) + 1) * scale) < 1e-6, `axes ${axes}, mean ${mean}, element ${i}`));
+      // Second order: P(w) = Σ_i (∂/∂x_i Σ_j c_j·reduce(w·x²)_j)² = w²·Σ_i (2·x_i·c_{j(i)}·scale)², so P′(w) = 2w·Σ_i (…)².
+      const w0 = 0.7;
+      const secondOrder = tf.grad((w: tf.Tensor) => tf.sum(tf.square(tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(reduce(tf.mul(w, tf.square(xx))), c)))(x))))(tf.scalar(w0));
+      const expected = 2 * w0 * values.reduce((s, v, i) => s + (2 * v * (keptIndex(i) + 1) * scale) ** 2, 0);
+      const actual = secondOrder.dataSync()[0]!;
+      assert.ok(Math.abs(actual - expected) <= 1e-4 * Math.abs(expected), `axes ${axes}, mean ${mean}: ${actual} vs ${expected}`);
+    }
+  }
+});
