@@ -13,7 +13,7 @@ const randn = (seed: string, shape: number[]) =>
 
 export const EXPECTED_KERNELS = {
   wasm: ['BatchMatMul', '_FusedMatMul', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'LeakyRelu', 'OneHot', 'UnsortedSegmentSum', 'GatherV2', 'Identity'],
-  native: ['BatchMatMul', '_FusedMatMul', 'Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'Sum', 'Mean', 'LeakyRelu', 'OneHot', 'UnsortedSegmentSum', 'GatherV2', 'Identity'],
+  native: ['BatchMatMul', '_FusedMatMul', 'Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'Sum', 'Mean', 'Add', 'Sub', 'Multiply', 'LeakyRelu', 'OneHot', 'UnsortedSegmentSum', 'GatherV2', 'Identity'],
 };
 
 export function kernelSuite(tier: 'wasm' | 'native'): void {
@@ -70,6 +70,8 @@ describe('BatchMatMul, all transpose combinations', () => {
 describe('convolution gradients and conv2dTranspose', () => {
   const shapes = [
     { x: [1, 5, 5, 1], k: 3, out: 2 },
+    // One input channel, 4×4 at stride 2 with uneven 'same' padding: a generator's last deconvolution.
+    { x: [2, 9, 12, 1], k: 4, out: 6 },
     { x: [3, 9, 7, 5], k: 3, out: 4 },
     { x: [2, 8, 8, 3], k: 4, out: 6 },
     { x: [2, 7, 10, 2], k: 1, out: 3 },
@@ -201,6 +203,29 @@ describe('Sum and Mean', () => {
   test('int32 sums stay exact', () => {
     assertBackendsAgree(() => tf.sum(tf.tensor2d([[1, 2], [3, 4]], [2, 2], 'int32'), 0), 'int32 sum', 0, 0);
   });
+});
+
+describe('Add, Sub and Multiply with broadcasting', () => {
+  // [a, b]: an operand repeated along the other's leading axes, on either side (the native
+  // tier's own case), then cases it leaves to the wasm kernels: same shapes, scalars, broadcasts
+  // along inner axes, both sides broadcast, and a small operand of higher rank.
+  const pairs = [
+    [[6, 5, 5, 8], [8]], [[1, 1, 1, 8], [6, 5, 5, 8]], [[4, 3, 7], [3, 7]], [[5, 300], [1, 300]], [[9, 1, 4], [4]],
+    [[6, 5], [6, 5]], [[6, 5], []], [[6, 5], [6, 1]], [[4, 1], [1, 4]], [[1, 1, 5], [3, 5]], [[2, 2, 1], [1]],
+  ];
+  for (const [aShape, bShape] of pairs) {
+    test(`${JSON.stringify(aShape)} ⊕ ${JSON.stringify(bShape)}, with gradients`, () => {
+      assertBackendsAgree(() => {
+        const a = randn('a', aShape!);
+        const b = randn('b', bShape!);
+        const outputs = [tf.add(a, b), tf.sub(a, b), tf.mul(a, b)];
+        const dy = randn('dy', outputs[0]!.shape);
+        const gradients = [tf.add, tf.sub, tf.mul].flatMap((op) =>
+          tf.grads((aa: tf.Tensor, bb: tf.Tensor) => tf.sum(tf.mul(op(aa, bb), dy)))([a, b]));
+        return [...outputs, ...gradients];
+      }, `${aShape} ⊕ ${bShape}`, 1e-6, 1e-6);
+    });
+  }
 });
 
 describe('OneHot, GatherV2 and UnsortedSegmentSum (the gradient of gather)', () => {

@@ -3,8 +3,9 @@
  * typed-array views with no copies, to oneDNN through discern's Node addon (native/). It takes
  * the kernels where training spends its time: matrix products in every transpose combination,
  * convolution forward, input-gradient (also conv2dTranspose's forward) and filter-gradient, and
- * sums and means over leading axes (bias gradients, batch-norm statistics), and a fused Adam
- * update (src/train/adam.ts).
+ * sums and means over leading axes (bias gradients, batch-norm statistics), add, subtract and
+ * multiply by an operand repeated along leading axes (biases, batch-norm factors), and a fused
+ * Adam update (src/train/adam.ts).
  * Everything else stays on the wasm tier's kernels.
  */
 import { createRequire } from 'node:module';
@@ -24,6 +25,7 @@ export interface NativeAddon {
   conv2dBackwardData(dy: Float32Array, filter: Float32Array, dx: Float32Array, ...geometry: number[]): void;
   conv2dBackwardWeights(x: Float32Array, dy: Float32Array, dw: Float32Array, ...geometry: number[]): void;
   sumLeading(x: Float32Array, out: Float32Array, rows: number, cols: number, scale: number): void;
+  rowBroadcast(big: Float32Array, small: Float32Array, out: Float32Array, rows: number, cols: number, op: number, smallFirst: boolean): void;
   adam(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array,
     paramOut: Float32Array, mOut: Float32Array, vOut: Float32Array,
     stepSize: number, beta1: number, beta2: number, epsilon: number, inverseSqrtBiasCorrection2: number): void;
@@ -181,6 +183,30 @@ function leadingReduction(addon: NativeAddon, fallback: KernelFunc, mean: boolea
   };
 }
 
+const ROW_OPS: Record<string, number> = { [tf.Add]: 0, [tf.Sub]: 1, [tf.Multiply]: 2 };
+
+/**
+ * a ⊕ b where the smaller operand, its leading 1s dropped, is the larger one's trailing shape:
+ * x + bias, (x − mean)·scale. Same shapes, scalars and other broadcasts fall back.
+ */
+function rowBroadcast(addon: NativeAddon, kernelName: string, fallback: KernelFunc): KernelFunc {
+  const op = ROW_OPS[kernelName]!;
+  return (args) => {
+    const { inputs, backend } = args;
+    const { a, b } = inputs as { a: Info; b: Info };
+    const smallFirst = size(a.shape) < size(b.shape);
+    const [big, small] = smallFirst ? [b, a] : [a, b];
+    const trailing = small.shape.slice(small.shape.findIndex((d) => d !== 1));
+    const cols = size(trailing);
+    const matches = trailing.length > 0 && small.shape.length <= big.shape.length &&
+      big.shape.slice(big.shape.length - trailing.length).every((d, i) => d === trailing[i]);
+    if (a.dtype !== 'float32' || b.dtype !== 'float32' || cols <= 1 || size(big.shape) === cols || !matches) return fallback(args);
+    const out = backend.makeOutput([...big.shape], 'float32');
+    addon.rowBroadcast(view(backend, big), view(backend, small), view(backend, out), size(big.shape) / cols, cols, op, smallFirst);
+    return out;
+  };
+}
+
 /** Inputs param, grad, m, v; outputs param′, m′, v′ (see src/train/adam.ts). */
 function adam(addon: NativeAddon): (args: KernelArgs) => Info[] {
   return ({ inputs, backend, attrs }) => {
@@ -206,6 +232,7 @@ export function nativeKernels(addon: NativeAddon, previous: (name: string) => Ke
     { kernelName: ADAM_KERNEL, kernelFunc: adam(addon) },
     { kernelName: tf.Sum, kernelFunc: leadingReduction(addon, previous(tf.Sum), false) },
     { kernelName: tf.Mean, kernelFunc: leadingReduction(addon, previous(tf.Mean), true) },
+    ...[tf.Add, tf.Sub, tf.Multiply].map((name) => ({ kernelName: name, kernelFunc: rowBroadcast(addon, name, previous(name)) })),
     { kernelName: tf.Conv2D, kernelFunc: conv2D(addon, previous(tf.Conv2D)) },
     { kernelName: tf.Conv2DBackpropInput, kernelFunc: conv2DBackpropInput(addon, previous(tf.Conv2DBackpropInput)) },
     { kernelName: tf.Conv2DBackpropFilter, kernelFunc: conv2DBackpropFilter(addon, previous(tf.Conv2DBackpropFilter)) },
