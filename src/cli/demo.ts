@@ -10,7 +10,8 @@ import { parseRunConfig } from '../train/config.js';
 import { RunDirectory } from '../train/run_dir.js';
 import { runReport } from './report.js';
 import { runTheory } from './theory.js';
-import { evaluateAndSave, trainWithProgress } from './train.js';
+import { evaluateAndSave } from '../tasks/evaluate.js';
+import { notifyEval, trainWithProgress } from './train.js';
 
 export interface DemoOptions {
   out: string;
@@ -59,7 +60,7 @@ export async function runDemo({ out, seconds, quick, seed, tier }: DemoOptions):
     const summary = await trainWithProgress(config, runDir, false);
     console.error(`  ${task}/${criterion}: ${summary.steps} steps in ${summary.seconds.toFixed(0)} s`);
     if (task === 'hyperplane') {
-      const scores = evaluateAndSave(runDir.path, { samples: quick ? 200 : 2000, seed });
+      const scores = evaluateAndSave(runDir.path, { samples: quick ? 200 : 2000, seed, notify: notifyEval });
       console.error(`  P(sum = 25) = ${(100 * scores.pSum25).toFixed(1)}% (uniform digits ${(100 * scores.baselines.uniform).toFixed(2)}%)`);
     }
     runDirs.push(runDir.path);

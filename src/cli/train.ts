@@ -3,7 +3,7 @@ import { engineInfo, initEngine, type TierRequest } from '../engine/index.js';
 import { parseRunConfig, readConfigFile, type RunConfig } from '../train/config.js';
 import { RunDirectory } from '../train/run_dir.js';
 import { trainRun, type TrainSummary } from '../train/trainer.js';
-import { evaluateHyperplaneRun, type EvaluationOptions, type HyperplaneEvaluation } from '../tasks/evaluate.js';
+import { evaluateAndSave } from '../tasks/evaluate.js';
 import { progress } from './progress.js';
 
 export interface TrainCommandOptions {
@@ -74,7 +74,7 @@ export interface EvalCommandOptions {
 
 export async function runEvalHyperplane({ run, samples, seed, json, tier, trainedWeights, step }: EvalCommandOptions): Promise<void> {
   await initEngine(tier);
-  const result = evaluateAndSave(run, { samples, seed, trainedWeights, step });
+  const result = evaluateAndSave(run, { samples, seed, trainedWeights, step, notify: notifyEval });
   if (json) {
     console.log(JSON.stringify(result));
     return;
@@ -91,9 +91,5 @@ export async function runEvalHyperplane({ run, samples, seed, json, tier, traine
   }
 }
 
-/** Evaluates a hyperplane run and keeps the scores in it (eval-hyperplane.json, read by the report). */
-export function evaluateAndSave(run: string, options: Omit<EvaluationOptions, 'notify'>): HyperplaneEvaluation {
-  const result = evaluateHyperplaneRun(run, { ...options, notify: (m) => console.error(`discern eval: ${m}`) });
-  new RunDirectory(run).writeJson('eval-hyperplane.json', result);
-  return result;
-}
+/** Where evaluation reports damaged checkpoints it skipped. */
+export const notifyEval = (message: string) => console.error(`discern eval: ${message}`);

@@ -11,6 +11,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { renderSvg, type PlotSpec } from './plot.js';
 import { sumBaselines } from '../tasks/hyperplane.js';
+import { EVALUATION_FILE } from '../tasks/evaluate.js';
 import { isSweepDirectory, sweepSection } from '../sweep/report.js';
 
 export class ReportError extends Error {
@@ -80,7 +81,7 @@ function readInput(path: string): Input {
     config: readJson(join(dir, 'config.json')) as Record<string, unknown>,
     metrics,
     samples: grids.length > 0 ? join(samplesDir, grids[grids.length - 1]!) : null,
-    evaluation: optional('eval-hyperplane.json'),
+    evaluation: optional(EVALUATION_FILE),
     summary: optional('summary.json'),
   };
 }

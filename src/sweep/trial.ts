@@ -13,7 +13,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { engineInfo } from '../engine/index.js';
-import { evaluateHyperplaneRun, type HyperplaneEvaluation } from '../tasks/evaluate.js';
+import { evaluateAndSave, type HyperplaneEvaluation } from '../tasks/evaluate.js';
 import { RunDirectory, RunDirectoryError } from '../train/run_dir.js';
 import { trainRun, type TrainSummary } from '../train/trainer.js';
 import { readTrialResult, RESULT_FILE, type TrialResult } from './result.js';
@@ -89,8 +89,7 @@ export async function runTrial(trial: Trial, runPath: string, { notify, exclusiv
   }
   let evaluation: HyperplaneEvaluation | null = null;
   if (trial.evaluationSamples !== null) {
-    evaluation = evaluateHyperplaneRun(dir.path, { samples: trial.evaluationSamples, notify });
-    dir.writeJson('eval-hyperplane.json', evaluation);
+    evaluation = evaluateAndSave(dir.path, { samples: trial.evaluationSamples, notify });
   }
   const result: TrialResult = {
     trialId: trial.id, name: trial.name, config: trial.config, summary, evaluation, tier: engineInfo().tier, host: hostname(),

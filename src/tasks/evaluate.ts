@@ -24,6 +24,9 @@ export interface HyperplaneEvaluation extends HyperplaneScores {
   criticSumAuc: number | null;
 }
 
+/** The file in a run directory that keeps the run's latest evaluation (the report reads it). */
+export const EVALUATION_FILE = 'eval-hyperplane.json';
+
 export interface EvaluationOptions {
   samples?: number;
   seed?: number;
@@ -63,4 +66,11 @@ export function evaluateHyperplaneRun(
     baselines: { uniform, marginal },
     criticSumAuc: objective.networks.critic ? criticSumAuc(objective.networks.critic, rng.fork('critic')) : null,
   };
+}
+
+/** Evaluates a hyperplane run (see evaluateHyperplaneRun) and keeps the scores in it, in EVALUATION_FILE. */
+export function evaluateAndSave(runPath: string, options: EvaluationOptions = {}): HyperplaneEvaluation {
+  const result = evaluateHyperplaneRun(runPath, options);
+  new RunDirectory(runPath).writeJson(EVALUATION_FILE, result);
+  return result;
 }
