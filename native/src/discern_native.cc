@@ -334,7 +334,7 @@ Napi::Value SumLeadingKernel(const Napi::CallbackInfo& info) {
 // ---------------------------------------------------------------------------------------------
 // out[r, c] = big[r, c] ⊕ small[c], or small[c] ⊕ big[r, c] (smallFirst): add, subtract or
 // multiply with an operand that repeats along the other's leading axes (a bias, batch norm's
-// per-channel factors). The wasm backend's broadcasting loop runs these ~4× slower than its
+// per-channel factors). The wasm backend's broadcasting loop runs these 2–4× slower than its
 // same-shape kernels.
 
 enum RowOp { kAdd = 0, kSub = 1, kMul = 2 };
