@@ -369,6 +369,39 @@ Napi::Value RowBroadcastKernel(const Napi::CallbackInfo& info) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// tanh, elementwise: the generator's output layer. The wasm backend calls libm's tanh per element
+// (~60 ns each here); this is Eigen's rational approximation (generic_fast_tanh_float: odd degree
+// 13 over even degree 6, on x clamped to ±7.905, where tanh rounds to ±1 in float), which the
+// compiler vectorizes. Its error is a few float ulps; NaN stays NaN (the comparisons are false).
+
+Napi::Value TanhKernel(const Napi::CallbackInfo& info) {
+  // (x, out)
+  const size_t n = info[0].As<Napi::Float32Array>().ElementLength();
+  const float* x = data(info[0], n, "x");
+  float* out = data(info[1], n, "out");
+  constexpr float kClamp = 7.90531110763549805f;
+  for (size_t i = 0; i < n; i++) {
+    float v = x[i] > kClamp ? kClamp : x[i];
+    v = v < -kClamp ? -kClamp : v;
+    const float v2 = v * v;
+    float p = -2.76076847742355e-16f;
+    p = p * v2 + 2.00018790482477e-13f;
+    p = p * v2 - 8.60467152213735e-11f;
+    p = p * v2 + 5.12229709037114e-08f;
+    p = p * v2 + 1.48572235717979e-05f;
+    p = p * v2 + 6.37261928875436e-04f;
+    p = p * v2 + 4.89352455891786e-03f;
+    float q = 1.19825839466702e-06f;
+    q = q * v2 + 1.18534705686654e-04f;
+    q = q * v2 + 2.26843463243900e-03f;
+    q = q * v2 + 4.89352518554385e-03f;
+    // Below 4e-4, tanh(x) is x to float precision.
+    out[i] = std::fabs(x[i]) < 0.0004f ? x[i] : v * p / q;
+  }
+  return info.Env().Undefined();
+}
+
+// ---------------------------------------------------------------------------------------------
 // One Adam step for one parameter, in PyTorch's form (src/train/adam.ts has the formula), written
 // to new arrays: m' = β1·m + (1−β1)·g, v' = β2·v + (1−β2)·g², p' = p − step·m' / (√v'·c + ε).
 // One pass instead of the ~10 element-wise kernels (and their temporaries) it replaces.
@@ -454,6 +487,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("conv2dBackwardWeights", Napi::Function::New(env, guarded<ConvBackwardWeightsKernel>));
   exports.Set("sumLeading", Napi::Function::New(env, guarded<SumLeadingKernel>));
   exports.Set("rowBroadcast", Napi::Function::New(env, guarded<RowBroadcastKernel>));
+  exports.Set("tanh", Napi::Function::New(env, guarded<TanhKernel>));
   exports.Set("adam", Napi::Function::New(env, guarded<AdamKernel>));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("info", Napi::Function::New(env, Info));

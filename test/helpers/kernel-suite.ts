@@ -13,7 +13,7 @@ const randn = (seed: string, shape: number[]) =>
 
 export const EXPECTED_KERNELS = {
   wasm: ['BatchMatMul', '_FusedMatMul', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'LeakyRelu', 'OneHot', 'UnsortedSegmentSum', 'GatherV2', 'Identity'],
-  native: ['BatchMatMul', '_FusedMatMul', 'Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'Sum', 'Mean', 'Add', 'Sub', 'Multiply', 'LeakyRelu', 'OneHot', 'UnsortedSegmentSum', 'GatherV2', 'Identity'],
+  native: ['BatchMatMul', '_FusedMatMul', 'Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'Sum', 'Mean', 'Add', 'Sub', 'Multiply', 'Tanh', 'LeakyRelu', 'OneHot', 'UnsortedSegmentSum', 'GatherV2', 'Identity'],
 };
 
 export function kernelSuite(tier: 'wasm' | 'native'): void {
@@ -180,6 +180,20 @@ describe('leaky ReLU', () => {
         return [tf.leakyRelu(x, alpha), gx];
       }, `leakyRelu α=${alpha}`, 2e-7, 0);
     }
+  });
+});
+
+describe('tanh', () => {
+  test('forward and gradient agree with cpu to a few float32 ulps, from tiny to saturated inputs; NaN stays NaN', () => {
+    assertBackendsAgree(() => {
+      const x = tf.concat([
+        tf.mul(randn('x', [2000]), 3), tf.linspace(-12, 12, 4001),
+        tf.tensor1d([0, -1e-30, 3e-4, -4e-4, 5e-4, 7.9, -7.91, 40, Infinity, -Infinity]),
+      ]);
+      const dy = randn('dy', x.shape);
+      return [tf.tanh(x), tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(tf.tanh(xx), dy)))(x)];
+    }, 'tanh', 1e-6, 0);
+    assert.ok(Number.isNaN(tf.tanh(tf.tensor1d([NaN])).dataSync()[0]!));
   });
 });
 

@@ -4,8 +4,8 @@
  * the kernels where training spends its time: matrix products in every transpose combination,
  * convolution forward, input-gradient (also conv2dTranspose's forward) and filter-gradient, and
  * sums and means over leading axes (bias gradients, batch-norm statistics), add, subtract and
- * multiply by an operand repeated along leading axes (biases, batch-norm factors), and a fused
- * Adam update (src/train/adam.ts).
+ * multiply by an operand repeated along leading axes (biases, batch-norm factors), tanh (the
+ * generator's output), and a fused Adam update (src/train/adam.ts).
  * Everything else stays on the wasm tier's kernels.
  */
 import { createRequire } from 'node:module';
@@ -26,6 +26,7 @@ export interface NativeAddon {
   conv2dBackwardWeights(x: Float32Array, dy: Float32Array, dw: Float32Array, ...geometry: number[]): void;
   sumLeading(x: Float32Array, out: Float32Array, rows: number, cols: number, scale: number): void;
   rowBroadcast(big: Float32Array, small: Float32Array, out: Float32Array, rows: number, cols: number, op: number, smallFirst: boolean): void;
+  tanh(x: Float32Array, out: Float32Array): void;
   adam(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array,
     paramOut: Float32Array, mOut: Float32Array, vOut: Float32Array,
     stepSize: number, beta1: number, beta2: number, epsilon: number, inverseSqrtBiasCorrection2: number): void;
@@ -207,6 +208,17 @@ function rowBroadcast(addon: NativeAddon, kernelName: string, fallback: KernelFu
   };
 }
 
+function tanh(addon: NativeAddon, fallback: KernelFunc): KernelFunc {
+  return (args) => {
+    const { inputs, backend } = args;
+    const x = inputs.x!;
+    if (x.dtype !== 'float32') return fallback(args);
+    const out = backend.makeOutput([...x.shape], 'float32');
+    addon.tanh(view(backend, x), view(backend, out));
+    return out;
+  };
+}
+
 /** Inputs param, grad, m, v; outputs param′, m′, v′ (see src/train/adam.ts). */
 function adam(addon: NativeAddon): (args: KernelArgs) => Info[] {
   return ({ inputs, backend, attrs }) => {
@@ -233,6 +245,7 @@ export function nativeKernels(addon: NativeAddon, previous: (name: string) => Ke
     { kernelName: tf.Sum, kernelFunc: leadingReduction(addon, previous(tf.Sum), false) },
     { kernelName: tf.Mean, kernelFunc: leadingReduction(addon, previous(tf.Mean), true) },
     ...[tf.Add, tf.Sub, tf.Multiply].map((name) => ({ kernelName: name, kernelFunc: rowBroadcast(addon, name, previous(name)) })),
+    { kernelName: tf.Tanh, kernelFunc: tanh(addon, previous(tf.Tanh)) },
     { kernelName: tf.Conv2D, kernelFunc: conv2D(addon, previous(tf.Conv2D)) },
     { kernelName: tf.Conv2DBackpropInput, kernelFunc: conv2DBackpropInput(addon, previous(tf.Conv2DBackpropInput)) },
     { kernelName: tf.Conv2DBackpropFilter, kernelFunc: conv2DBackpropFilter(addon, previous(tf.Conv2DBackpropFilter)) },
