@@ -15,6 +15,20 @@ test('first step moves every parameter by lr·sign(g) (the bias-corrected ratio 
   assertClose(p.dataSync(), [0.9, -1.9, 2.9], 1e-6, 1e-6, 'first step');
 });
 
+test('a scheduled learning rate: under a constant gradient each step moves by that update\'s rate, linear then held', () => {
+  // With g constant, m̂ = g and v̂ = g² at every t, so each step is lr_t·sign(g) up to ε.
+  const p = tf.variable(tf.tensor1d([0, 0]));
+  const adam = new Adam([p], { learningRate: { from: 0.1, to: 0.02, steps: 4 }, beta1: 0.5, beta2: 0.9, epsilon: 0 });
+  const moves = [];
+  for (let t = 0; t < 6; t++) {
+    const before = p.dataSync()[0]!;
+    adam.step([tf.tensor1d([2, -3])]);
+    moves.push(p.dataSync()[0]! - before);
+    assertClose(p.dataSync(), [p.dataSync()[0]!, -p.dataSync()[0]!], 0, 1e-6, `step ${t}: the two parameters move alike`);
+  }
+  assertClose(moves, [-0.1, -0.08, -0.06, -0.04, -0.02, -0.02], 0, 1e-6, 'moves');
+});
+
 test('three steps match the formula evaluated in float64', () => {
   const grads = [[0.3, -1], [2, 0.5], [-0.7, 0.1]];
   const [lr, b1, b2, eps] = [0.01, 0.5, 0.9, 1e-8];

@@ -5,7 +5,8 @@ import { initEngine, Rng, tf } from '../src/engine/index.js';
 import { r1Penalty } from '../src/criteria/gan.js';
 import { BatchNorm, Dense, leakyRelu, relu, Sequential } from '../src/models/layers.js';
 import { averageGenerator } from '../src/train/generator_average.js';
-import { CRITERIA, defaultSettings, makeObjective, samplingGenerator, type CriterionName, type Objective, type PenaltySchedule, type ScoreNegatives } from '../src/train/objectives.js';
+import { CRITERIA, defaultSettings, makeObjective, samplingGenerator, type CriterionName, type Objective, type ScoreNegatives } from '../src/train/objectives.js';
+import type { Scheduled } from '../src/train/schedule.js';
 
 before(async () => {
   await initEngine();
@@ -15,7 +16,7 @@ before(async () => {
 function toyProblem(
   criterion: CriterionName,
   { seed = 0, negativeData = 0, negatives, penaltyWeight, penaltyEvery = 1, criticSteps }:
-  { seed?: number; negativeData?: number; negatives?: ScoreNegatives; penaltyWeight?: number | PenaltySchedule; penaltyEvery?: number; criticSteps?: number } = {},
+  { seed?: number; negativeData?: number; negatives?: ScoreNegatives; penaltyWeight?: Scheduled; penaltyEvery?: number; criticSteps?: number } = {},
 ) {
   const rng = new Rng(seed);
   const latent = 2;

@@ -261,6 +261,10 @@ test('bad configs and output folders: one line naming the problem', () => {
   cases.push([['train', '--config', join(root, 'schedule.yaml'), '--out', join(root, 'w')], /key 'penaltyWeight': \{"from":5,"to":1\}: must be a number ≥ 0, or \{ from, to, steps \}/]);
   writeFileSync(join(root, 'schedule2.yaml'), 'task: mnist\ncriterion: gan\nsteps: 3\npenaltyWeight: { from: 5, to: 1, steps: 9, over: 2 }\n');
   cases.push([['train', '--config', join(root, 'schedule2.yaml'), '--out', join(root, 'w2')], /unknown key 'penaltyWeight\.over'; allowed: from, to, steps/]);
+  writeFileSync(join(root, 'lr.yaml'), 'task: mnist\ncriterion: gan\nsteps: 3\nadam: { learningRate: { from: 0.001, to: 0, steps: 10 } }\n');
+  cases.push([['train', '--config', join(root, 'lr.yaml'), '--out', join(root, 'lr')], /key 'adam\.learningRate\.to': 0: .*>0/]);
+  writeFileSync(join(root, 'lr2.yaml'), 'task: mnist\ncriterion: gan\nsteps: 3\nadam: { learningRate: { from: 0.001, to: 0.002, steps: 10, over: 2 } }\n');
+  cases.push([['train', '--config', join(root, 'lr2.yaml'), '--out', join(root, 'lr2')], /unknown key 'adam\.learningRate\.over'; allowed: from, to, steps/]);
   writeFileSync(join(root, 'broken.yaml'), 'task: [mnist\n');
   cases.push([['train', '--config', join(root, 'broken.yaml')], /broken\.yaml: not valid YAML/]);
   for (const [args, pattern] of cases) {

@@ -41,7 +41,7 @@ const FLOW: CouplingFlowOptions = { couplings: 6, hidden: 32, logScaleBound: 2 }
  * (as in two-time-scale GAN training) to stay near the optimal D the generator costs' theory
  * assumes; with equal rates of 5e-3 the GAN flows collapse onto one or two modes.
  */
-const FLOW_ADAM: AdamSettings = { learningRate: 1e-3, beta1: 0.5, beta2: 0.999 };
+const FLOW_ADAM = { learningRate: 1e-3, beta1: 0.5, beta2: 0.999 } satisfies AdamSettings;
 /**
  * The last fifth of every run steps at a tenth of the rate, so the final figures compare where the
  * flows settled, not where the last step left them (at the full rate held-out log-likelihood

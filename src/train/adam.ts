@@ -6,12 +6,14 @@
  * tier one fused kernel does a parameter's whole update; elsewhere the same formula runs as tf ops.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { valueAt, type Scheduled } from './schedule.js';
 
 /** The fused update kernel's name; registered by the native tier (src/engine/kernels/native.ts). */
 export const ADAM_KERNEL = 'DiscernAdam';
 
 export interface AdamSettings {
-  learningRate: number;
+  /** Scheduled over this optimizer's updates (src/train/schedule.ts). */
+  learningRate: Scheduled;
   beta1: number;
   beta2: number;
   epsilon?: number;
@@ -36,8 +38,9 @@ export class Adam {
     if (grads.length !== this.variables.length) {
       throw new Error(`Adam.step: ${grads.length} gradients for ${this.variables.length} variables`);
     }
+    const learningRate = valueAt(this.settings.learningRate, this.t);
     this.t++;
-    const { learningRate, beta1, beta2 } = this.settings;
+    const { beta1, beta2 } = this.settings;
     const stepSize = learningRate / (1 - beta1 ** this.t);
     const inverseSqrtBiasCorrection2 = 1 / Math.sqrt(1 - beta2 ** this.t);
     const fused = tf.getKernel(ADAM_KERNEL, tf.getBackend()) !== undefined;

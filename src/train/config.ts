@@ -12,6 +12,13 @@ import { CRITERIA, defaultSettings, isAdversarial, type CriterionName, type Obje
 
 const positiveInt = z.number().int().positive();
 
+/** A number, or { from, to, steps }: linear from `from` to `to` over the first `steps` updates (src/train/schedule.ts). */
+function scheduled(value: z.ZodNumber, allowed: string) {
+  return z.union([value, z.strictObject({ from: value, to: value, steps: positiveInt })], {
+    error: `must be a number ${allowed}, or { from, to, steps }: numbers ${allowed} and a whole number of updates ≥ 1`,
+  });
+}
+
 export const RunConfigSchema = z.strictObject({
   task: z.enum(TASKS),
   criterion: z.enum(CRITERIA),
@@ -27,24 +34,22 @@ export const RunConfigSchema = z.strictObject({
   images: z.string().min(1).optional(),
   /** Critic updates per generator update; default per criterion (5 for WGAN-GP, else 1). */
   criticSteps: positiveInt.optional(),
+  /** The generator's Adam (and the critic's but for criticLearningRate); learningRate may be scheduled over its updates. */
   adam: z.strictObject({
-    learningRate: z.number().positive(),
+    learningRate: scheduled(z.number().positive(), '> 0'),
     beta1: z.number().min(0).lt(1),
     beta2: z.number().min(0).lt(1),
   }).partial().optional(),
   /**
    * Adversarial criteria: the critic's own Adam learning rate (two time-scale updates, Heusel et
-   * al. 2017); default: adam.learningRate, the generator's.
+   * al. 2017), may be scheduled over the critic's updates; default: adam.learningRate, the generator's.
    */
-  criticLearningRate: z.number().positive().optional(),
+  criticLearningRate: scheduled(z.number().positive(), '> 0').optional(),
   /**
    * The critic's gradient penalty: WGAN-GP's λ (default 10), or for the GANs R1's weight (default
-   * 0, off); or { from, to, steps }: linear from `from` to `to` over the first `steps` critic updates.
+   * 0, off), may be scheduled over the critic's updates.
    */
-  penaltyWeight: z.union([
-    z.number().nonnegative(),
-    z.strictObject({ from: z.number().nonnegative(), to: z.number().nonnegative(), steps: positiveInt }),
-  ], { error: 'must be a number ≥ 0, or { from, to, steps } (numbers ≥ 0 and a whole number of critic updates ≥ 1)' }).optional(),
+  penaltyWeight: scheduled(z.number().nonnegative(), '≥ 0').optional(),
   /** Lazy regularization: the penalty on every k-th critic update only, weighted ×k (default 1: every update). */
   penaltyEvery: positiveInt.optional(),
   mmdBandwidths: z.array(z.number().positive()).min(1).optional(),
@@ -115,17 +120,18 @@ function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {
   }
 }
 
-/** The keys a config value's schema allows if it is (or may be) a mapping: adam's, a penaltyWeight schedule's. */
-function keysOf(schema: z.ZodType | undefined): string[] {
-  if (schema instanceof z.ZodOptional) return keysOf(schema.unwrap() as z.ZodType);
-  if (schema instanceof z.ZodUnion) return schema.options.flatMap((option) => keysOf(option as z.ZodType));
-  if (schema instanceof z.ZodObject) return Object.keys(schema.shape);
-  return [];
+/** The mappings a config value's schema may take, looking through optionals, defaults and unions (a schedule). */
+function mappingsOf(schema: z.ZodType | undefined): z.ZodObject[] {
+  if (schema instanceof z.ZodOptional || schema instanceof z.ZodDefault) return mappingsOf(schema.unwrap() as z.ZodType);
+  if (schema instanceof z.ZodUnion) return schema.options.flatMap((option) => mappingsOf(option as z.ZodType));
+  return schema instanceof z.ZodObject ? [schema] : [];
 }
 
+/** The keys a config mapping may hold at `path`: the top level's, adam's, a schedule's. */
 function allowedKeys(path: PropertyKey[]): string {
-  const shape = RunConfigSchema.shape as Record<string, z.ZodType>;
-  return (path.length === 0 ? Object.keys(shape) : keysOf(shape[String(path[0])])).join(', ');
+  const schemaAt = path.reduce<z.ZodType | undefined>(
+    (schema, key) => mappingsOf(schema).map((m) => (m.shape as Record<string, z.ZodType>)[String(key)]).find(Boolean), RunConfigSchema);
+  return mappingsOf(schemaAt).flatMap((m) => Object.keys(m.shape)).join(', ');
 }
 
 /** Validates a parsed config; `source` names where it came from in errors. */

@@ -26,6 +26,7 @@ import { sinkhornDivergence } from '../criteria/sinkhorn.js';
 import { gaussianElbo } from '../criteria/elbo.js';
 import type { Sequential } from '../models/layers.js';
 import { Adam, type AdamSettings } from './adam.js';
+import { valueAt, type Scheduled } from './schedule.js';
 
 export const CRITERIA = ['gan', 'gan-minimax', 'gan-ml', 'wgan-gp', 'wgan-gp-one-sided', 'mmd', 'sinkhorn', 'vae'] as const;
 export type CriterionName = (typeof CRITERIA)[number];
@@ -52,15 +53,17 @@ export interface ObjectiveSettings {
   /** The generator's Adam settings, and the critic's but for criticLearningRate. */
   adam: AdamSettings;
   /** The critic's learning rate if it has its own (two time-scale updates); else adam.learningRate. */
-  criticLearningRate?: number;
+  criticLearningRate?: Scheduled;
   /** Critic updates per generator update (adversarial criteria). */
   criticSteps: number;
   /**
    * Weight of the critic's gradient penalty: WGAN-GP's λ (at interpolates, towards norm 1), or
-   * for the GAN criteria the R1 penalty's (at real data, towards 0; 0 turns it off). A schedule
-   * changes it linearly from `from` to `to` over the critic's first `steps` updates, then holds `to`.
+   * for the GAN criteria the R1 penalty's (at real data, towards 0; 0 turns it off); scheduled
+   * over the critic's updates. Why a schedule: R1 at real data keeps a GAN's generator from
+   * collapsing early on, but it also flattens the critic where it must be sharp: on the visual
+   * hyperplane, whether five real digits sum to 25 (docs/results.md).
    */
-  penaltyWeight: number | PenaltySchedule;
+  penaltyWeight: Scheduled;
   /**
    * Lazy regularization (Karras et al. 2020, StyleGAN2 §3.1): the penalty enters every
    * `penaltyEvery`-th critic update only, with its weight multiplied by `penaltyEvery` so that its
@@ -75,22 +78,6 @@ export interface ObjectiveSettings {
   vaeSigma: number;
   /** Adversarial criteria: the weight α of the task's negative examples among the critic's negatives (0: none). */
   negativeData: number;
-}
-
-export interface PenaltySchedule {
-  from: number;
-  to: number;
-  steps: number;
-}
-
-/**
- * The penalty's weight at the critic's `update`-th update (0, 1, …). Why a schedule: R1 at real
- * data keeps a GAN's generator from collapsing early on, but it also flattens the critic where it
- * must be sharp: on the visual hyperplane, whether five real digits sum to 25 (docs/results.md).
- */
-export function penaltyWeightAt(weight: number | PenaltySchedule, update: number): number {
-  if (typeof weight === 'number') return weight;
-  return weight.to + (weight.from - weight.to) * Math.max(0, 1 - update / weight.steps);
 }
 
 /**
@@ -214,7 +201,7 @@ export function makeObjective(
         loss = lossOf(D.apply(real, true), fakeScores);
       }
       // dAdam.t counts the critic's updates so far, and a checkpoint restores it: resumes stay exact.
-      const weight = penaltyWeightAt(settings.penaltyWeight, dAdam.t);
+      const weight = valueAt(settings.penaltyWeight, dAdam.t);
       if (weight === 0 || dAdam.t % settings.penaltyEvery !== 0) return loss;
       const penalty = wasserstein
         ? gradientPenalty((x) => D.apply(x, true), real, fake, { oneSided: criterion === 'wgan-gp-one-sided', seed: rng.int(2 ** 31) })
