@@ -1,8 +1,9 @@
 /**
  * Runs that survive faults, exercised through the real `discern train` command: a run killed with
  * SIGKILL and resumed ends bit-identical to an uninterrupted one (weights and metrics), damaged
- * checkpoints are skipped by name, a second process is refused by the lock, divergence stops the
- * run naming the step, and bad configs and output folders give one clear line.
+ * checkpoints are skipped by name, a second process is refused by the lock, a branch from a
+ * checkpoint replays its source until a setting changes, divergence stops the run naming the step,
+ * and bad configs and output folders give one clear line.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -131,6 +132,54 @@ test('resume refuses to change the run’s configuration, except its length', ()
   const fresh = discern('train', '--config', configPath, '--out', join(root, 'reference'));
   assert.equal(fresh.status, 1);
   assert.match(fresh.stderr, /already holds a run; continue it with --resume, or choose another --out/);
+});
+
+test('a branch under its source\'s config replays the source exactly; under a changed one it goes its own way', () => {
+  const reference = join(root, 'reference');
+  const same = join(root, 'branch-same');
+  const replay = discern('train', '--from', reference, '--from-step', '32', '--out', same);
+  assert.equal(replay.status, 0, replay.stderr);
+  assert.match(replay.stderr, /branching from \S+reference at step 32/);
+  assert.deepEqual(metricsWithoutTime(same), metricsWithoutTime(reference));
+  const expected = finalWeights(reference);
+  for (const [name, { values }] of finalWeights(same)) assert.deepEqual(values, expected.get(name)!.values, name);
+  assert.deepEqual(readFileSync(join(same, 'samples', 'step-0000020.png')), readFileSync(join(reference, 'samples', 'step-0000020.png')));
+
+  const faster = join(root, 'branch-faster');
+  const changesPath = join(root, 'faster.yaml');
+  writeFileSync(changesPath, 'adam:\n  learningRate: 0.01\n');
+  const branch = discern('train', '--from', reference, '--from-step', '32', '--config', changesPath, '--out', faster);
+  assert.equal(branch.status, 0, branch.stderr);
+  const saved = JSON.parse(readFileSync(join(faster, 'config.json'), 'utf8')) as Record<string, unknown>;
+  assert.deepEqual(saved, { ...JSON.parse(readFileSync(join(reference, 'config.json'), 'utf8')) as object, adam: { learningRate: 0.01 } });
+  const before = metricsWithoutTime(reference);
+  const after = metricsWithoutTime(faster);
+  assert.deepEqual(after.filter((m) => m.step! <= 32), before.filter((m) => m.step! <= 32));
+  assert.notDeepEqual(after.at(-1), before.at(-1));
+  const weights = finalWeights(faster);
+  assert.ok([...expected].some(([name, { values }]) => values.some((v, i) => v !== weights.get(name)!.values[i])), 'the changed rate changed the weights');
+});
+
+test('a branch refuses a change the checkpoint cannot take, a step it does not keep, and an --out that holds a run', () => {
+  const reference = join(root, 'reference');
+  const refusals: Array<[string[], RegExp]> = [
+    [['--criterion', 'wgan-gp', '--out', join(root, 'branch-bad')], /a branch keeps the networks of \S+reference; criterion \("gan" there, "wgan-gp" given\) cannot change/],
+    [['--from-step', '5', '--out', join(root, 'branch-retry')], /keeps no checkpoint of step 5; it keeps steps 32, 36, 40/],
+    [['--out', join(root, 'branch-same')], /already holds a run/],
+    [['--resume', '--out', join(root, 'branch-bad')], /give one of them/],
+  ];
+  for (const [args, message] of refusals) {
+    const result = discern('train', '--from', reference, ...args);
+    assert.equal(result.status, 1, args.join(' '));
+    assert.match(result.stderr, message);
+    assert.doesNotMatch(result.stderr, /\n\s+at /);
+  }
+  const notARun = discern('train', '--from', join(root, 'nowhere'), '--out', join(root, 'branch-bad'));
+  assert.match(notARun.stderr, /--from \S+nowhere: holds no run to branch from \(no config.json\)/);
+  // The refused step left nothing behind: the same --out takes a good branch.
+  const retry = discern('train', '--from', reference, '--from-step', '36', '--out', join(root, 'branch-retry'));
+  assert.equal(retry.status, 0, retry.stderr);
+  assert.match(retry.stderr, /at step 36/);
 });
 
 test('a time budget alone (--seconds, no --steps) trains until the time is spent and counts as finished', () => {

@@ -57,7 +57,7 @@ export async function runDemo({ out, seconds, quick, seed, tier }: DemoOptions):
       task, criterion, batch, seed, seconds, steps: 1_000_000, logEvery: 5, sampleEvery: 1_000_000, checkpointEvery: 1_000_000,
     }, 'demo');
     const runDir = new RunDirectory(join(dir, `${task}-${criterion}`));
-    const summary = await trainWithProgress(config, runDir, false);
+    const summary = await trainWithProgress(config, runDir, { resume: false });
     console.error(`  ${task}/${criterion}: ${summary.steps} steps in ${summary.seconds.toFixed(0)} s`);
     if (task === 'hyperplane') {
       const scores = evaluateAndSave(runDir.path, { samples: quick ? 200 : 2000, seed, notify: notifyEval });

@@ -89,10 +89,13 @@ program
   .option('--seed <n>', 'random seed', integer('--seed'))
   .option('--out <dir>', 'run directory (default runs/<task>-<criterion>)')
   .option('--resume', 'continue the run in --out from its newest good checkpoint', false)
+  .option('--from <dir>', "branch: start --out from this run's checkpoint and config; --config and flags change settings from there (not task, criterion, resolution, images, emaDecay)")
+  .option('--from-step <n>', '--from: the checkpoint of this step (default: the newest good one)', integer('--from-step'))
   .option('--tier <tier>', TIER_HELP, tier, 'auto')
   .addHelpText('after', '\nExamples:\n  discern train hyperplane --criterion wgan-gp --steps 2000 --out runs/hp-wgan\n' +
     '  discern train highres --criterion vae --resolution 128 --seconds 600 --batch 32\n' +
-    '  discern train --config runs.yaml --resume --out runs/hp-wgan')
+    '  discern train --config runs.yaml --resume --out runs/hp-wgan\n' +
+    '  discern train --from runs/hp-gan --from-step 10000 --config faster-generator.yaml --seconds 1200 --out runs/hp-gan-fast')
   .action(async (task: string | undefined, opts: Omit<TrainCommandOptions, 'task'>) => {
     await runTrain({ task, ...opts });
   });

@@ -2,7 +2,7 @@
 import { engineInfo, initEngine, type TierRequest } from '../engine/index.js';
 import { parseRunConfig, readConfigFile, type RunConfig } from '../train/config.js';
 import { RunDirectory } from '../train/run_dir.js';
-import { trainRun, type TrainSummary } from '../train/trainer.js';
+import { trainRun, type TrainOptions, type TrainSummary } from '../train/trainer.js';
 import { evaluateAndSave } from '../tasks/evaluate.js';
 import { progress } from './progress.js';
 
@@ -18,38 +18,59 @@ export interface TrainCommandOptions {
   seed?: number;
   out?: string;
   resume: boolean;
+  from?: string;
+  fromStep?: number;
   tier: TierRequest;
+}
+
+/** What decides the networks a checkpoint holds; a branch keeps them (everything else may change). */
+const FIXED_IN_A_BRANCH = ['task', 'criterion', 'resolution', 'images', 'emaDecay'];
+
+/** `key (value there, value given)` for each of `keys` whose value differs between two configs. */
+function differences(keys: string[], there: Record<string, unknown>, given: Record<string, unknown>): string[] {
+  return keys.filter((k) => JSON.stringify(there[k]) !== JSON.stringify(given[k]))
+    .map((k) => `${k} (${JSON.stringify(there[k])} there, ${JSON.stringify(given[k])} given)`);
 }
 
 export async function runTrain(options: TrainCommandOptions): Promise<void> {
   const out = options.out ?? `runs/${options.task ?? 'run'}-${options.criterion ?? 'run'}`;
   const dir = new RunDirectory(out);
+  const source = options.from === undefined ? null : new RunDirectory(options.from);
+  if (options.fromStep !== undefined && !source) throw new Error('--from-step names a checkpoint of the run given by --from; add --from <dir>');
+  if (source && options.resume) throw new Error('--from starts a new run directory from another run\'s checkpoint and --resume continues one; give one of them');
+  if (source && !source.hasRun()) throw new Error(`--from ${options.from}: holds no run to branch from (no config.json)`);
+  const sourceConfig = source?.readConfig() ?? {};
+  const file = options.config ? readConfigFile(options.config) : {};
   // On --resume the run's own config is the base; flags may only change the budget (steps, seconds).
-  const base = options.resume && dir.hasRun() ? dir.readConfig() : options.config ? readConfigFile(options.config) : {};
+  // A branch starts from its source's config; --config's keys and flags replace what they name.
+  const base = source ? { ...sourceConfig, ...file } : options.resume && dir.hasRun() ? dir.readConfig() : file;
   const flags = Object.fromEntries(Object.entries({
     task: options.task, criterion: options.criterion, steps: options.steps, seconds: options.seconds, batch: options.batch,
     seed: options.seed, resolution: options.resolution, images: options.images,
   }).filter(([, v]) => v !== undefined));
+  const merged = { ...base, ...flags };
   if (options.resume && dir.hasRun()) {
-    const changed = Object.keys(flags).filter((k) => k !== 'steps' && k !== 'seconds' && flags[k] !== base[k]);
-    if (changed.length > 0) {
-      throw new Error(`--resume continues ${dir.path} as it was configured; ${changed.map((k) => `${k} (${JSON.stringify(base[k])} there, ${JSON.stringify(flags[k])} given)`).join(', ')} cannot change (only --steps and --seconds can)`);
-    }
+    const changed = differences(Object.keys(flags).filter((k) => k !== 'steps' && k !== 'seconds'), base, flags);
+    if (changed.length > 0) throw new Error(`--resume continues ${dir.path} as it was configured; ${changed.join(', ')} cannot change (only --steps and --seconds can)`);
   }
-  const config = parseRunConfig({ ...base, ...flags }, options.config ?? (options.resume ? dir.configPath : 'command line'));
+  if (source) {
+    const changed = differences(FIXED_IN_A_BRANCH, sourceConfig, merged);
+    if (changed.length > 0) throw new Error(`a branch keeps the networks of ${source.path}; ${changed.join(', ')} cannot change (${FIXED_IN_A_BRANCH.join(', ')} decide them)`);
+  }
+  const config = parseRunConfig(merged, options.config ?? (options.resume ? dir.configPath : source ? source.configPath : 'command line'));
   await initEngine(options.tier);
-  const summary = await trainWithProgress(config, dir, options.resume);
+  const summary = await trainWithProgress(config, dir, { resume: options.resume, branch: source ? { from: source, step: options.fromStep } : undefined });
   console.log(`${summary.stoppedEarly ? 'stopped' : 'finished'} at step ${summary.steps} in ${summary.seconds.toFixed(1)} s; checkpoint ${summary.checkpoint}`);
 }
 
 /** Trains with a progress bar (steps/s, ETA, live metrics) and notices on stderr. */
-export async function trainWithProgress(config: RunConfig, dir: RunDirectory, resume: boolean): Promise<TrainSummary> {
+export async function trainWithProgress(config: RunConfig, dir: RunDirectory, how: Pick<TrainOptions, 'resume' | 'branch'>): Promise<TrainSummary> {
   console.error(`discern train: ${config.task} with ${config.criterion} for ${[config.steps && `${config.steps} steps`, config.seconds && `${config.seconds} s`].filter(Boolean).join(' or ')} on the ${engineInfo().tier} tier → ${dir.path}`);
   const bar = progress(`${config.task}/${config.criterion}`);
   const start = performance.now();
   let first: number | null = null;
   const summary = await trainRun(config, dir, {
-    resume,
+    ...how,
     notify: (m) => console.error(`discern train: ${m}`),
     onStep: (step, metrics) => {
       first ??= step - 1;

@@ -5,7 +5,7 @@
  */
 import { writeAtomically } from '../write_atomically.js';
 import {
-  appendFileSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync,
+  appendFileSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync,
   writeFileSync, writeSync,
 } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -116,6 +116,26 @@ export class RunDirectory {
       }
     });
     writeFileSync(this.metricsPath, kept.map((l) => l + '\n').join(''));
+  }
+
+  /**
+   * Fills this directory, which holds no run, with `source`'s checkpoint of `step` (default: its
+   * newest good one) and its metrics and sample grids up to that step; returns the step. Resuming
+   * here then goes on from that step under this directory's own config.
+   */
+  branchFrom(source: RunDirectory, step: number | undefined, warn: (message: string) => void): number {
+    if (source.path === this.path) throw new RunDirectoryError(`${this.path}: a branch needs its own --out; to go on in the same directory, use --resume`);
+    if (this.checkpointSteps().length > 0) throw new RunDirectoryError(`${this.path} holds checkpoints already; branch into an empty --out`);
+    const at = step === undefined ? source.latestGoodCheckpoint(warn) : source.checkpointAt(step);
+    if (!at) throw new RunDirectoryError(`${source.path} has no usable checkpoint to branch from`);
+    copyFileSync(at.path, this.checkpointPath(at.step));
+    if (existsSync(source.metricsPath)) copyFileSync(source.metricsPath, this.metricsPath);
+    this.truncateMetrics(at.step);
+    for (const file of existsSync(source.samplesPath) ? readdirSync(source.samplesPath) : []) {
+      const sampleStep = /^step-(\d+)\.png$/.exec(file)?.[1];
+      if (sampleStep !== undefined && Number(sampleStep) <= at.step) copyFileSync(join(source.samplesPath, file), join(this.samplesPath, file));
+    }
+    return at.step;
   }
 
   saveCheckpoint(step: number, checkpoint: Checkpoint): string {

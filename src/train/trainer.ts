@@ -25,7 +25,13 @@ export class TrainingDivergedError extends Error {
 }
 
 export interface TrainOptions {
+  /** Continue the run in the directory from its newest good checkpoint. */
   resume: boolean;
+  /**
+   * Start the directory, which must hold no run, from another run's checkpoint of `step` (default:
+   * its newest good one) and go on under this config: a branch, for changing a setting mid-run.
+   */
+  branch?: { from: RunDirectory; step?: number };
   /** Warnings and notices (stderr in the CLI). */
   notify: (message: string) => void;
   onStep?: (step: number, metrics: Record<string, number>) => void;
@@ -86,7 +92,7 @@ export function restoreCheckpoint(objective: Objective, checkpoint: Checkpoint, 
   Object.assign(objective.counters, (checkpoint.meta as { counters: Record<string, number> }).counters);
 }
 
-export async function trainRun(config: RunConfig, dir: RunDirectory, { resume, notify, onStep }: TrainOptions): Promise<TrainSummary> {
+export async function trainRun(config: RunConfig, dir: RunDirectory, { resume, branch, notify, onStep }: TrainOptions): Promise<TrainSummary> {
   dir.acquire();
   let stopRequested = false;
   const onInterrupt = () => {
@@ -101,6 +107,7 @@ export async function trainRun(config: RunConfig, dir: RunDirectory, { resume, n
       throw new RunDirectoryError(`${dir.path} already holds a run; continue it with --resume, or choose another --out`);
     }
     if (resume && !dir.hasRun()) throw new RunDirectoryError(`${dir.path} holds no run to resume (no config.json)`);
+    if (branch) notify(`branching from ${branch.from.path} at step ${dir.branchFrom(branch.from, branch.step, notify)}`);
     let communicator: Communicator | null = null;
     const { task, objective, rng } = buildRun(config, config.workers > 1 ? (tensors) => communicator!.reduce(tensors) : undefined);
     if (config.workers > 1) {
@@ -109,7 +116,7 @@ export async function trainRun(config: RunConfig, dir: RunDirectory, { resume, n
     }
     let startedAt = 0;
     let lastCheckpoint: string | null = null;
-    if (resume) {
+    if (resume || branch) {
       const good = dir.latestGoodCheckpoint(notify);
       if (good) {
         restoreCheckpoint(objective, good.checkpoint, good.path);
