@@ -40,10 +40,10 @@ export async function runTrain(options: TrainCommandOptions): Promise<void> {
   if (source && options.resume) throw new Error('--from starts a new run directory from another run\'s checkpoint and --resume continues one; give one of them');
   if (source && !source.hasRun()) throw new Error(`--from ${options.from}: holds no run to branch from (no config.json)`);
   const sourceConfig = source?.readConfig() ?? {};
-  const file = options.config ? readConfigFile(options.config) : {};
+  const file = () => (options.config ? readConfigFile(options.config) : {});
   // On --resume the run's own config is the base; flags may only change the budget (steps, seconds).
   // A branch starts from its source's config; --config's keys and flags replace what they name.
-  const base = source ? { ...sourceConfig, ...file } : options.resume && dir.hasRun() ? dir.readConfig() : file;
+  const base = source ? { ...sourceConfig, ...file() } : options.resume && dir.hasRun() ? dir.readConfig() : file();
   const flags = Object.fromEntries(Object.entries({
     task: options.task, criterion: options.criterion, steps: options.steps, seconds: options.seconds, batch: options.batch,
     seed: options.seed, resolution: options.resolution, images: options.images,

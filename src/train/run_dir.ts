@@ -24,6 +24,16 @@ const KEEP_CHECKPOINTS = 3;
 export const MILESTONE_STEPS = 5_000;
 const stepFile = (step: number, extension: string) => `step-${String(step).padStart(7, '0')}.${extension}`;
 
+/** The steps of the step-NNNNNNN.<extension> files in `folder`, ascending. */
+function stepsIn(folder: string, extension: string): number[] {
+  if (!existsSync(folder)) return [];
+  return readdirSync(folder)
+    .map((f) => /^step-(\d+)\.(\w+)$/.exec(f))
+    .filter((m): m is RegExpExecArray => m !== null && m[2] === extension)
+    .map((m) => Number(m[1]))
+    .sort((a, b) => a - b);
+}
+
 /** Whether a process with this pid exists (signal 0 probes without signalling). */
 export function isAlive(pid: number): boolean {
   try {
@@ -131,9 +141,8 @@ export class RunDirectory {
     copyFileSync(at.path, this.checkpointPath(at.step));
     if (existsSync(source.metricsPath)) copyFileSync(source.metricsPath, this.metricsPath);
     this.truncateMetrics(at.step);
-    for (const file of existsSync(source.samplesPath) ? readdirSync(source.samplesPath) : []) {
-      const sampleStep = /^step-(\d+)\.png$/.exec(file)?.[1];
-      if (sampleStep !== undefined && Number(sampleStep) <= at.step) copyFileSync(join(source.samplesPath, file), join(this.samplesPath, file));
+    for (const sampleStep of stepsIn(source.samplesPath, 'png')) {
+      if (sampleStep <= at.step) copyFileSync(source.samplePath(sampleStep), this.samplePath(sampleStep));
     }
     return at.step;
   }
@@ -157,12 +166,7 @@ export class RunDirectory {
   }
 
   checkpointSteps(): number[] {
-    if (!existsSync(this.checkpointsPath)) return [];
-    return readdirSync(this.checkpointsPath)
-      .map((f) => /^step-(\d+)\.ckpt$/.exec(f))
-      .filter((m): m is RegExpExecArray => m !== null)
-      .map((m) => Number(m[1]))
-      .sort((a, b) => a - b);
+    return stepsIn(this.checkpointsPath, 'ckpt');
   }
 
   /** The newest checkpoint that loads; damaged newer ones are reported through `warn` and skipped. */
