@@ -307,7 +307,11 @@ test('bad configs and output folders: one line naming the problem', () => {
   writeFileSync(join(root, 'ema.yaml'), 'task: mnist\ncriterion: gan\nsteps: 3\nemaDecay: 1\n');
   cases.push([['train', '--config', join(root, 'ema.yaml'), '--out', join(root, 'e')], /key 'emaDecay': 1: /]);
   writeFileSync(join(root, 'schedule.yaml'), 'task: mnist\ncriterion: gan\nsteps: 3\npenaltyWeight: { from: 5, to: 1 }\n');
-  cases.push([['train', '--config', join(root, 'schedule.yaml'), '--out', join(root, 'w')], /key 'penaltyWeight': \{"from":5,"to":1\}: must be a number ≥ 0, or \{ from, to, steps \}/]);
+  cases.push([['train', '--config', join(root, 'schedule.yaml'), '--out', join(root, 'w')], /key 'penaltyWeight': \{"from":5,"to":1\}: must be a number ≥ 0, \{ from, to, steps \}/]);
+  writeFileSync(join(root, 'points.yaml'), 'task: mnist\ncriterion: gan\nsteps: 3\npenaltyWeight: [[0, 5], [6000, 1], [6000, 0.5]]\n');
+  cases.push([['train', '--config', join(root, 'points.yaml'), '--out', join(root, 'p')], /key 'penaltyWeight': \[\[0,5\],\[6000,1\],\[6000,0\.5\]\]: the points' updates must increase/]);
+  writeFileSync(join(root, 'point.yaml'), 'task: mnist\ncriterion: gan\nsteps: 3\nadam: { learningRate: [[0, 0.001]] }\n');
+  cases.push([['train', '--config', join(root, 'point.yaml'), '--out', join(root, 'p1')], /key 'adam\.learningRate': \[\[0,0\.001\]\]: needs at least two \[update, value\] points/]);
   writeFileSync(join(root, 'schedule2.yaml'), 'task: mnist\ncriterion: gan\nsteps: 3\npenaltyWeight: { from: 5, to: 1, steps: 9, over: 2 }\n');
   cases.push([['train', '--config', join(root, 'schedule2.yaml'), '--out', join(root, 'w2')], /unknown key 'penaltyWeight\.over'; allowed: from, to, steps/]);
   writeFileSync(join(root, 'lr.yaml'), 'task: mnist\ncriterion: gan\nsteps: 3\nadam: { learningRate: { from: 0.001, to: 0, steps: 10 } }\n');

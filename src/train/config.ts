@@ -12,10 +12,17 @@ import { CRITERIA, defaultSettings, isAdversarial, type CriterionName, type Obje
 
 const positiveInt = z.number().int().positive();
 
-/** A number, or { from, to, steps }: linear from `from` to `to` over the first `steps` updates (src/train/schedule.ts). */
+/**
+ * A number; { from, to, steps }: linear from `from` to `to` over the first `steps` updates; or
+ * [[update, value], …] with updates increasing: linear between the points (src/train/schedule.ts).
+ */
 function scheduled(value: z.ZodNumber, allowed: string) {
-  return z.union([value, z.strictObject({ from: value, to: value, steps: positiveInt })], {
-    error: `must be a number ${allowed}, or { from, to, steps }: numbers ${allowed} and a whole number of updates ≥ 1`,
+  const points = z.array(z.tuple([z.number().int().nonnegative(), value]), {
+    error: `must be a list of [update, value] pairs: whole numbers ≥ 0 and numbers ${allowed}`,
+  }).min(2, 'needs at least two [update, value] points (a single value is a plain number)')
+    .refine((p) => p.every(([at], i) => i === 0 || at > p[i - 1]![0]), 'the points\' updates must increase: [[0, a], [1000, b], …]');
+  return z.union([value, z.strictObject({ from: value, to: value, steps: positiveInt }), points], {
+    error: `must be a number ${allowed}, { from, to, steps } (numbers ${allowed} and a whole number of updates ≥ 1), or [[update, value], …] points`,
   });
 }
 
