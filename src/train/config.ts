@@ -17,9 +17,8 @@ const positiveInt = z.number().int().positive();
  * [[update, value], …] with updates increasing: linear between the points (src/train/schedule.ts).
  */
 function scheduled(value: z.ZodNumber, allowed: string) {
-  const points = z.array(z.tuple([z.number().int().nonnegative(), value]), {
-    error: `must be a list of [update, value] pairs: whole numbers ≥ 0 and numbers ${allowed}`,
-  }).min(2, 'needs at least two [update, value] points (a single value is a plain number)')
+  const points = z.array(z.tuple([z.number().int().nonnegative(), value]))
+    .min(2, 'needs at least two [update, value] points (a single value is a plain number)')
     .refine((p) => p.every(([at], i) => i === 0 || at > p[i - 1]![0]), 'the points\' updates must increase: [[0, a], [1000, b], …]');
   return z.union([value, z.strictObject({ from: value, to: value, steps: positiveInt }), points], {
     error: `must be a number ${allowed}, { from, to, steps } (numbers ${allowed} and a whole number of updates ≥ 1), or [[update, value], …] points`,
