@@ -4,6 +4,7 @@ export * from './criteria/index.js';
 export * as layers from './models/layers.js';
 export * as ganModels from './models/gan.js';
 export { CouplingFlow } from './models/flow.js';
+export { RejectionSampler, type RejectionStatistics } from './models/rejection_sampling.js';
 export { loadMnist, mnistBatch, type MnistSet } from './data/mnist.js';
 export { DataError, parseIdx } from './data/idx.js';
 export { Adam, type AdamSettings } from './train/adam.js';

@@ -252,6 +252,22 @@ test('the task’s score is logged every evalEvery steps and leaves the training
   // MMD trains no critic, so none is built and none scored (an untrained one's AUC would mean nothing).
   const mmd = run('scored-mmd', { criterion: 'mmd', evalEvery: 2 });
   assert.ok(mmd[0]!.p_sum_25! >= 0 && !('critic_sum_auc' in mmd[0]!), 'mmd: no critic, no AUC');
+
+  // --rejection scores the samples the GAN's critic keeps, with the sampler's counts; a run whose
+  // critic is not a logistic classifier is refused, naming its criterion.
+  const plain = evaluate('unscored');
+  assert.equal(plain.sampler, 'generator');
+  assert.equal(plain.rejection, null);
+  const corrected = evaluate('unscored', '--rejection');
+  const { kept, proposals, acceptance, aboveBound } = corrected.rejection as Record<string, number>;
+  assert.equal(corrected.sampler, 'rejection');
+  assert.ok(kept! >= 300 && kept! <= proposals! && aboveBound! <= proposals!, JSON.stringify(corrected.rejection));
+  assert.equal(acceptance, kept! / proposals!);
+  assert.ok(acceptance! > 0 && acceptance! <= 1, `acceptance ${acceptance}`);
+  const refused = discern('eval', 'hyperplane', '--run', join(root, 'scored-vae'), '--rejection');
+  assert.notEqual(refused.status, 0);
+  assert.match(refused.stderr, /rejection sampling needs a critic whose logit estimates log p_data − log p_generator \(criteria gan, gan-minimax, gan-ml\); .* trained 'vae'/);
+  assert.doesNotMatch(refused.stderr, /\n\s+at /, 'a stack trace');
 });
 
 test('two data-parallel workers: a run stopped and resumed ends bit-identical to a straight one, and differs from one worker', () => {

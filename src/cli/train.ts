@@ -91,11 +91,12 @@ export interface EvalCommandOptions {
   tier: TierRequest;
   trainedWeights: boolean;
   step?: number;
+  rejection: boolean;
 }
 
-export async function runEvalHyperplane({ run, samples, seed, json, tier, trainedWeights, step }: EvalCommandOptions): Promise<void> {
+export async function runEvalHyperplane({ run, samples, seed, json, tier, trainedWeights, step, rejection }: EvalCommandOptions): Promise<void> {
   await initEngine(tier);
-  const result = evaluateAndSave(run, { samples, seed, trainedWeights, step, notify: notifyEval });
+  const result = evaluateAndSave(run, { samples, seed, trainedWeights, step, rejection, notify: notifyEval });
   if (json) {
     console.log(JSON.stringify(result));
     return;
@@ -103,6 +104,10 @@ export async function runEvalHyperplane({ run, samples, seed, json, tier, traine
   const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
   const generator = result.generator === 'average' ? ', the generator\'s weight average' : '';
   console.log(`${result.run} (${result.criterion}, step ${result.step}${generator}, ${result.samples} samples)`);
+  if (result.rejection) {
+    const { kept, proposals, bound, aboveBound } = result.rejection;
+    console.log(`  samples the critic kept: ${kept} of ${proposals} proposals (${pct(kept / proposals)}), bound ${bound.toFixed(2)} on its logit, ${aboveBound} above it`);
+  }
   console.log(`  P(sum = 25)          ${pct(result.pSum25)}   (uniform digits ${pct(result.baselines.uniform)}, constraint marginals ${pct(result.baselines.marginal)})`);
   console.log(`  P(|sum − 25| ≤ 1)    ${pct(result.pSumWithin1)}`);
   console.log(`  sum                  mean ${result.sumMean.toFixed(2)}, sd ${result.sumSd.toFixed(2)}`);

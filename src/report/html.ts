@@ -152,9 +152,14 @@ function histogramSpec(runs: RunInput[]): PlotSpec {
 const pct = (x: unknown) => (typeof x === 'number' ? `${(100 * x).toFixed(2)}%` : '—');
 const num = (x: unknown, digits = 3) => (typeof x === 'number' ? x.toFixed(digits) : '—');
 
-/** `discern eval --step N` scores an older checkpoint than the newest: the row says which. */
-const evaluatedEarlier = (evaluation: Record<string, unknown> | null, lastStep: unknown) =>
-  typeof evaluation?.step === 'number' && evaluation.step !== lastStep ? ` <span class="note">(scores: step ${evaluation.step})</span>` : '';
+/** What the scores are of, when not the newest checkpoint's generator: an older step (`discern eval --step N`), the critic's rejection sampler (`--rejection`). */
+function scoresNote(evaluation: Record<string, unknown> | null, lastStep: unknown): string {
+  const notes: string[] = [];
+  if (typeof evaluation?.step === 'number' && evaluation.step !== lastStep) notes.push(`step ${evaluation.step}`);
+  const rejection = evaluation?.rejection as { acceptance?: unknown } | null | undefined;
+  if (evaluation?.sampler === 'rejection') notes.push(`samples the critic kept (${pct(rejection?.acceptance)} of proposals)`);
+  return notes.length ? ` <span class="note">(scores: ${notes.join(', ')})</span>` : '';
+}
 
 /** One row per run; the visual hyperplane's columns and baselines only when a hyperplane run is among them. */
 function comparisonTable(runs: RunInput[]): string {
@@ -164,7 +169,7 @@ function comparisonTable(runs: RunInput[]): string {
     const last = run.metrics[run.metrics.length - 1] ?? {};
     const finals = Object.entries(last).filter(([k]) => k !== 'step' && k !== 'seconds').map(([k, v]) => `${k} ${num(v)}`).join(', ');
     return `<tr><td>${escape(basename(run.path))}</td><td>${escape(String(run.config.task))}</td><td>${escape(String(run.config.criterion))}</td>` +
-      `<td>${last.step ?? '—'}${evaluatedEarlier(e, last.step)}</td><td>${num(last.seconds, 0)}</td><td>${escape(finals)}</td>` +
+      `<td>${last.step ?? '—'}${scoresNote(e, last.step)}</td><td>${num(last.seconds, 0)}</td><td>${escape(finals)}</td>` +
       (hyperplane
         ? `<td>${pct(e?.pSum25)}</td><td>${pct(e?.pSumWithin1)}</td><td>${e ? `${num(e.sumMean, 2)} ± ${num(e.sumSd, 2)}` : '—'}</td>` +
           `<td>${num(e?.recallTrain)}</td><td>${num(e?.recallHeldOut)}</td><td>${num(e?.criticSumAuc)}</td>`

@@ -12,19 +12,23 @@ import { DIGITS_PER_EXAMPLE, drawExamples, indexByDigit, shuffleSlots, splitComb
 
 let classifier: Sequential | null = null;
 
-/** The classifier's labels ([samples × 5], left to right) of `samples` examples from the generator. */
-export function generatedDigitLabels(generator: Sequential, latent: number, samples: number, rng: Rng): Uint8Array {
+/** The classifier's labels ([samples × 5], left to right) of `samples` examples from `sample(n)`, drawn 500 at a time. */
+export function generatedDigitLabels(sample: (n: number) => tf.Tensor, samples: number): Uint8Array {
   classifier ??= loadDigitClassifier().model;
   const labels = new Uint8Array(samples * DIGITS_PER_EXAMPLE);
   const chunk = 500;
   for (let start = 0; start < samples; start += chunk) {
     const n = Math.min(chunk, samples - start);
-    const digits = tf.tidy(() => generator.apply(tf.tensor2d(rng.normals(n * latent), [n, latent]), false));
+    const digits = sample(n);
     labels.set(classifyDigits(classifier, digits.dataSync() as Float32Array, n * DIGITS_PER_EXAMPLE), start * DIGITS_PER_EXAMPLE);
     digits.dispose();
   }
   return labels;
 }
+
+/** n examples from the generator, its latent drawn from `rng`. */
+export const generatorSamples = (generator: Sequential, latent: number, rng: Rng) => (n: number): tf.Tensor =>
+  tf.tidy(() => generator.apply(tf.tensor2d(rng.normals(n * latent), [n, latent]), false));
 
 /** P(a > b) for a drawn from `higher` and b from `lower`, ties counting one half (the ROC AUC). */
 export function rankProbability(higher: ArrayLike<number>, lower: ArrayLike<number>): number {

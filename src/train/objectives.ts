@@ -34,6 +34,9 @@ export type CriterionName = (typeof CRITERIA)[number];
 const ADVERSARIAL = ['gan', 'gan-minimax', 'gan-ml', 'wgan-gp', 'wgan-gp-one-sided'] as const;
 type AdversarialCriterion = (typeof ADVERSARIAL)[number];
 export const isAdversarial = (c: CriterionName): c is AdversarialCriterion => (ADVERSARIAL as readonly string[]).includes(c);
+/** The GAN criteria: their critic is a logistic classifier, whose logit at the optimum is log p_d − log p_g. */
+export const LOGISTIC_CRITIC = ['gan', 'gan-minimax', 'gan-ml'] as const;
+export const hasLogisticCritic = (c: CriterionName): boolean => (LOGISTIC_CRITIC as readonly string[]).includes(c);
 
 export interface Networks {
   generator: Sequential;
