@@ -6,9 +6,10 @@
  * a proposal is kept with probability Z · exp(−M) (exp(−M) when a = a*).
  *
  * sup a is unknown: M is the largest logit of `pilot` proposals drawn first. A later proposal above M
- * is kept with probability 1 (counted in `aboveBound`), which under-weights the region above M; with
- * a pilot as large as the number of proposals that follow, the fraction above it is about one in
- * the pilot's size.
+ * is kept with probability 1 (counted in `aboveBound`), which under-weights the region above M. Each
+ * later proposal exceeds the largest of `pilot` draws with probability 1/(pilot + 1) on average over
+ * pilots, so with the default pilot about one proposal in 10,000 (a few in 10,000 for an unlucky
+ * pilot) is kept too readily.
  */
 import { tf, type Rng } from '../engine/index.js';
 
