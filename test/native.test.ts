@@ -7,8 +7,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { engineInfo, initEngine, shareCores } from '../src/engine/index.js';
 import { loadNativeAddon, ENABLE_NATIVE } from '../src/engine/kernels/native.js';
 import { determinismSuite } from './helpers/determinism-suite.js';
 import { kernelSuite } from './helpers/kernel-suite.js';
@@ -28,6 +29,24 @@ if ('addon' in native) {
       assert.deepEqual(JSON.parse(child.stdout.trim().split('\n').pop()!), { worst: 0 });
     } finally {
       rmSync(profiles, { recursive: true, force: true });
+    }
+  });
+  test('data-parallel workers share the cores: each gets cores / workers kernel threads, unless DISCERN_THREADS says otherwise', async () => {
+    await initEngine('native');
+    const requested = process.env.DISCERN_THREADS;
+    try {
+      delete process.env.DISCERN_THREADS;
+      shareCores(2);
+      assert.equal(engineInfo().threads, Math.max(1, Math.floor(availableParallelism() / 2)));
+      shareCores(availableParallelism() + 1);
+      assert.equal(engineInfo().threads, 1);
+      process.env.DISCERN_THREADS = '3';
+      shareCores(2);
+      assert.equal(engineInfo().threads, 3);
+    } finally {
+      if (requested === undefined) delete process.env.DISCERN_THREADS;
+      else process.env.DISCERN_THREADS = requested;
+      shareCores(1);
     }
   });
 } else if (process.env.CI) {

@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, truncate
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadCheckpoint } from '../src/train/checkpoint.js';
-import { ConfigError, parseRunConfig } from '../src/train/config.js';
+import { ConfigError, parseRunConfig, readConfigFile } from '../src/train/config.js';
 import { Rng } from '../src/engine/random.js';
 
 const main = join(import.meta.dirname, '..', 'dist', 'cli', 'main.js');
@@ -342,6 +342,14 @@ test('bad configs and output folders: one line naming the problem', () => {
     assert.match(result.stderr, pattern);
     assert.doesNotMatch(result.stderr, /\n\s+at /, 'stack trace printed');
   }
+});
+
+test('the recipes shipped in configs/ are valid run configs', () => {
+  const dir = join(import.meta.dirname, '..', 'configs');
+  const files = readdirSync(dir).filter((f) => /\.(ya?ml|json)$/.test(f));
+  assert.ok(files.length > 0, 'configs/ holds no recipe');
+  // A recipe the schema has outgrown fails here with the key it names, not in a user's hour.
+  for (const file of files) parseRunConfig(readConfigFile(join(dir, file)), `configs/${file}`);
 });
 
 test('fuzzed configs are either valid or rejected with a ConfigError naming a key', () => {

@@ -34,6 +34,7 @@ export interface EngineInfo {
 }
 
 let current: EngineInfo | null = null;
+let currentAddon: NativeAddon | null = null;
 
 async function tryTfjsNode(): Promise<boolean> {
   try {
@@ -128,6 +129,7 @@ export async function initEngine(request: TierRequest = 'auto'): Promise<EngineI
     addon.setThreads(nativeThreads());
     threads = addon.info().threads;
   }
+  currentAddon = addon;
   tf.enableProdMode();
   current = {
     tier,
@@ -143,15 +145,29 @@ export async function initEngine(request: TierRequest = 'auto'): Promise<EngineI
 }
 
 /**
- * Threads for the native kernels: DISCERN_THREADS if set, else every core. The addon gives
- * them to large products and convolutions only (see native/src/discern_native.cc).
+ * Threads for the native kernels of each of `parts` threads that run kernels at once:
+ * DISCERN_THREADS if set, else the cores shared among them. The addon gives them to large
+ * products and convolutions only (see native/src/discern_native.cc).
  */
-function nativeThreads(): number {
+function nativeThreads(parts = 1): number {
   const requested = process.env.DISCERN_THREADS;
-  if (requested === undefined) return availableParallelism();
+  if (requested === undefined) return Math.max(1, Math.floor(availableParallelism() / parts));
   const n = Number(requested);
   if (!Number.isInteger(n) || n < 1) throw new Error(`DISCERN_THREADS must be a positive integer (got '${requested}')`);
   return n;
+}
+
+/**
+ * Shares the cores among `workers` data-parallel training threads (src/train/replicas.ts), so that
+ * two workers on two cores do not each fork a second OpenMP thread: four threads on two cores run
+ * slower than two. The addon's setting holds for the whole process, so every worker calls this
+ * after initEngine (which gives each thread every core). DISCERN_THREADS, if set, still decides.
+ */
+export function shareCores(workers: number): void {
+  if (!current) throw new Error('engine not initialized: call initEngine() first');
+  if (!currentAddon) return;
+  currentAddon.setThreads(nativeThreads(workers));
+  current.threads = currentAddon.info().threads;
 }
 
 export function engineInfo(): EngineInfo {

@@ -3,7 +3,7 @@
  * the same config, worker 0's state, then its share of every step that worker 0 announces.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { initEngine } from '../engine/index.js';
+import { initEngine, shareCores } from '../engine/index.js';
 import { Communicator, workerStep, type WorkerData } from './replicas.js';
 import { buildRun } from './trainer.js';
 
@@ -11,6 +11,7 @@ const { config, tier, rank, capacity, buffers } = workerData as WorkerData;
 const communicator = new Communicator(buffers, rank, config.workers, capacity);
 try {
   await initEngine(tier);
+  shareCores(config.workers);
   const { task, objective, rng } = buildRun(config, communicator.reduce);
   parentPort!.postMessage('ready');
   communicator.shareState(objective);

@@ -9,7 +9,7 @@
  * that depends on the machine's speed; the steps it does take are still exact. With `workers` > 1
  * the steps are shared out to threads (src/train/replicas.ts) and this loop is worker 0's.
  */
-import { engineInfo, Rng, tf } from '../engine/index.js';
+import { engineInfo, Rng, shareCores, tf } from '../engine/index.js';
 import type { Worker } from 'node:worker_threads';
 import { writeImageGrid } from '../report/png.js';
 import { getTask, type Task } from '../tasks/index.js';
@@ -130,6 +130,7 @@ export async function trainRun(config: RunConfig, dir: RunDirectory, { resume, b
     }
     dir.writeJson('config.json', config);
     if (communicator) {
+      shareCores(config.workers);
       workers = await startWorkers(config, engineInfo().tier, communicator);
       communicator.shareState(objective);
     }
@@ -187,6 +188,7 @@ export async function trainRun(config: RunConfig, dir: RunDirectory, { resume, b
   } finally {
     // After stopAll() they have returned; after an error this stops them wherever they wait.
     await Promise.all(workers.map((w) => w.terminate()));
+    if (config.workers > 1) shareCores(1);
     process.off('SIGINT', onInterrupt);
     dir.release();
   }
