@@ -14,7 +14,7 @@ import {
 import {
   LEARNERS, runStructuredPrediction, STRUCTURED_GRIDS, structuredPredictionFigure, TASK_LOSSES, type StructuredPredictionResult,
 } from '../experiments/structured_prediction.js';
-import { PROBE_INPUTS, runCriticProbe, type ProbeInput } from '../experiments/critic_probe.js';
+import { PROBE_CRITERIA, PROBE_INPUTS, runCriticProbe, type ProbeCriterion, type ProbeInput } from '../experiments/critic_probe.js';
 import { SHUFFLED_PER_REAL } from '../tasks/hyperplane.js';
 import { renderSvg } from '../report/plot.js';
 import { integer, nonNegativeNumber, positiveNumber, tier, TIER_HELP } from './options.js';
@@ -126,11 +126,12 @@ export async function runSampleComplexityCommand(options: SampleComplexityComman
 export interface CriticProbeCommandOptions {
   out: string;
   input: ProbeInput;
+  criterion: ProbeCriterion;
   steps: number;
   learningRate: number;
   batch: number;
   shuffledPerReal: number;
-  r1: number;
+  penaltyWeight?: number;
   seed: number;
   json: boolean;
   tier: TierRequest;
@@ -138,20 +139,23 @@ export interface CriticProbeCommandOptions {
 
 export async function runCriticProbeCommand(options: CriticProbeCommandOptions): Promise<void> {
   const engine = await initEngine(options.tier);
-  const bar = progress(`critic-probe/${options.input}`);
+  const name = `critic-probe-${options.input}-${options.criterion}`;
+  const bar = progress(name);
   const result = runCriticProbe({ ...options, onProgress: (fraction, status) => bar.update(fraction, { at: status }) });
   bar.stop();
   const dir = resolve(options.out);
   mkdirSync(dir, { recursive: true });
-  const file = join(dir, `critic-probe-${options.input}.json`);
+  const file = join(dir, `${name}.json`);
   const report = { experiment: 'critic-probe', tier: engine.tier, seed: options.seed, ...result };
   writeAtomically(file, JSON.stringify(report, null, 2) + '\n');
   if (options.json) {
     console.log(JSON.stringify(report));
     return;
   }
-  console.log(`\nHyperplane critic probe (${options.input}, Adam ${options.learningRate}, batch ${result.batch}, ${result.shuffledPerReal} shuffled per real${result.r1 > 0 ? `, R1 ${result.r1}` : ''}): held-out accuracy, real vs product of marginals (best ${result.ceiling.toFixed(3)}, chance 0.500)`);
-  for (const { step, loss, heldOutAccuracy } of result.curve) console.log(`  step ${String(step).padStart(6)}   loss ${loss.toFixed(3)}   accuracy ${heldOutAccuracy.toFixed(3)}`);
+  console.log(`\nHyperplane critic probe (${options.input}, ${result.criterion} critic loss, Adam ${options.learningRate}, batch ${result.batch}, ${result.shuffledPerReal} shuffled per real${result.penaltyWeight > 0 ? `, ${result.criterion === 'gan' ? 'R1' : 'GP'} weight ${result.penaltyWeight}` : ''}): held-out real vs product of marginals (chance 0.500; best accuracy ${result.ceiling.toFixed(3)})`);
+  for (const { step, loss, heldOutAccuracy, heldOutAuc } of result.curve) {
+    console.log(`  step ${String(step).padStart(6)}   loss ${loss.toFixed(3)}   AUC ${heldOutAuc.toFixed(3)}${heldOutAccuracy === null ? '' : `   accuracy ${heldOutAccuracy.toFixed(3)}`}`);
+  }
   console.log(`\n${result.seconds.toFixed(0)} s · ${file}`);
 }
 
@@ -184,15 +188,21 @@ export function registerExperimentCommand(program: Command): void {
     .option('--learning-rate <x>', 'Adam learning rate (β = 0.5, 0.9)', positiveNumber('--learning-rate'), 2e-4)
     .option('--batch <n>', 'real examples per step', integer('--batch'), 32)
     .option('--shuffled-per-real <k>', 'slot-shuffled examples per real one in each step (the GAN critic\'s negativeData uses 32)', integer('--shuffled-per-real'), SHUFFLED_PER_REAL)
-    .option('--r1 <weight>', 'add the GAN critic\'s R1 penalty, weight · E‖∇ₓD‖² on the real examples', nonNegativeNumber('--r1'), 0)
+    .option('--criterion <name>', 'whose critic loss: gan (logistic), wgan-gp or wgan-gp-one-sided (Wasserstein, the gradient penalty at interpolates of real and shuffled images)', probeCriterion, 'gan')
+    .option('--penalty-weight <w>', 'gan: R1\'s weight (· E‖∇ₓD‖² on the real examples; default 0); the WGAN-GPs: the gradient penalty\'s λ (default 10)', nonNegativeNumber('--penalty-weight'))
     .option('--seed <n>', 'random seed', integer('--seed'), 0)
-    .option('--out <dir>', 'folder for critic-probe-<input>.json', 'runs/critic-probe')
+    .option('--out <dir>', 'folder for critic-probe-<input>-<criterion>.json', 'runs/critic-probe')
     .option('--json', 'print the result as JSON', false)
     .option('--tier <tier>', TIER_HELP, tier, 'auto')
-    .addHelpText('after', '\nExamples:\n  discern experiment critic-probe --input pixels --steps 4000\n  discern experiment critic-probe --input labels --steps 2000 --learning-rate 1e-3')
+    .addHelpText('after', '\nExamples:\n  discern experiment critic-probe --input pixels --steps 4000\n  discern experiment critic-probe --input labels --steps 2000 --learning-rate 1e-3\n  discern experiment critic-probe --criterion wgan-gp --batch 16 --learning-rate 1e-3 --steps 2000')
     .action(async (opts: CriticProbeCommandOptions) => {
       await runCriticProbeCommand(opts);
     });
+}
+
+function probeCriterion(value: string): ProbeCriterion {
+  if (!(PROBE_CRITERIA as readonly string[]).includes(value)) throw new InvalidArgumentError(`--criterion must be one of ${PROBE_CRITERIA.join(', ')} (got '${value}')`);
+  return value as ProbeCriterion;
 }
 
 function probeInput(value: string): ProbeInput {

@@ -2,21 +2,28 @@
  * Can the visual-hyperplane critic learn the constraint, and how fast? A supervised probe with the
  * answer given: real examples (digit labels summing to 25) against the product of their marginals
  * (each slot's digit taken from a random example of the same batch, so every digit is real and only
- * the sum is wrong), the GAN's discriminator loss (logistic), Adam(lr, 0.5, 0.9). Each step scores
- * `shuffledPerReal` shuffled examples per real one, as the GAN critic with `negativeData` does: the
- * pixel critic reuses the real digits' features for them (scoreRealAndShuffled), so they are cheap.
- * It reports held-out accuracy against steps for two inputs:
+ * the sum is wrong), the critic loss of `criterion`, Adam(lr, 0.5, 0.9): the GAN's (logistic), or
+ * WGAN-GP's (E_neg f − E_real f + λ·GP, the penalty, two- or one-sided, at interpolates of real and
+ * slot-shuffled images), to ask whether the Wasserstein critic can learn what the GAN's does.
+ * Each step scores `shuffledPerReal` shuffled examples per real one, as the critic with
+ * `negativeData` does: the pixel critic reuses the real digits' features for them
+ * (scoreRealAndShuffled), so they are cheap. It reports held-out AUC (and the GAN's accuracy)
+ * against steps for two inputs:
  *   pixels: the critic of src/models/hyperplane.ts on the 5×28×28 images (what a GAN critic faces,
  *           with a cleaner signal);
  *   labels: the critic's MLP head (→128→128→1) on the digits' one-hot labels, the rule without
  *           the vision.
  * The product of marginals still sums to 25 with probability P_marginal (6.36%), so the best
- * accuracy is (1 + 1 − P_marginal) / 2 ≈ 0.968. A critic that stays at 0.5 cannot tell a
- * generator of independent digits from the data, whatever the criterion. `r1` adds the GAN
- * critic's R1 penalty (weight · E‖∇ₓD(x)‖² on the real examples), to see what it costs the probe.
+ * accuracy is (1 + 1 − P_marginal) / 2 ≈ 0.968, the best AUC (real ranked above shuffled)
+ * 1 − P_marginal / 2, the same number; the AUC needs no threshold, so it also reads the
+ * Wasserstein critic, whose scores have no sign. A critic that stays at 0.5 cannot tell a
+ * generator of independent digits from the data, whatever the criterion. `penaltyWeight` is the
+ * trainer's: for gan the R1 penalty's weight (· E‖∇ₓD(x)‖² on the real examples; default 0), to see
+ * what it costs the probe; for the WGAN-GPs the gradient penalty's λ (default 10, [H17]'s).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ganDiscriminatorLoss, r1Penalty } from '../criteria/gan.js';
+import { gradientPenalty, wassersteinCriticLoss } from '../criteria/wasserstein.js';
 import { Rng } from '../engine/random.js';
 import { loadMnist } from '../data/mnist.js';
 import { Dense, leakyRelu, Sequential } from '../models/layers.js';
@@ -26,20 +33,25 @@ import {
   DIGITS_PER_EXAMPLE, drawExamples, indexByDigit, scoreRealAndShuffled, SHUFFLED_PER_REAL, shuffleSlots, splitCombinations,
   sumBaselines, type Combination,
 } from '../tasks/hyperplane.js';
+import { rankProbability } from '../tasks/hyperplane_scoring.js';
 
 export const PROBE_INPUTS = ['pixels', 'labels'] as const;
 export type ProbeInput = (typeof PROBE_INPUTS)[number];
+export const PROBE_CRITERIA = ['gan', 'wgan-gp', 'wgan-gp-one-sided'] as const;
+export type ProbeCriterion = (typeof PROBE_CRITERIA)[number];
 
 export interface CriticProbeOptions {
   input: ProbeInput;
+  /** Whose critic loss: the GAN's (default) or a WGAN-GP's. */
+  criterion?: ProbeCriterion;
   steps: number;
   learningRate: number;
   /** Real examples per step. */
   batch?: number;
   /** Slot-shuffled examples per real one in each step (default SHUFFLED_PER_REAL, the GAN's). */
   shuffledPerReal?: number;
-  /** Weight of the R1 penalty on the real examples (default 0: none). */
-  r1?: number;
+  /** R1's weight for gan (default 0: none), the gradient penalty's λ for the WGAN-GPs (default 10). */
+  penaltyWeight?: number;
   /** Steps between held-out evaluations (default: 20 points over the run). */
   evalEvery?: number;
   /** Held-out pairs (held-out combinations, MNIST test images) scored at each evaluation. */
@@ -50,13 +62,15 @@ export interface CriticProbeOptions {
 
 export interface CriticProbeResult {
   input: ProbeInput;
+  criterion: ProbeCriterion;
   learningRate: number;
   batch: number;
   shuffledPerReal: number;
-  r1: number;
+  penaltyWeight: number;
   /** The best achievable accuracy: (2 − P_marginal(sum = 25)) / 2. */
   ceiling: number;
-  curve: Array<{ step: number; loss: number; heldOutAccuracy: number }>;
+  /** heldOutAccuracy: real scored > 0 and shuffled < 0 (the GAN's logit; null for the WGAN-GPs, whose scores have no sign). */
+  curve: Array<{ step: number; loss: number; heldOutAccuracy: number | null; heldOutAuc: number }>;
   seconds: number;
 }
 
@@ -77,12 +91,14 @@ function examplesSource(input: ProbeInput, heldOut: boolean): (combinations: rea
 }
 
 export function runCriticProbe(options: CriticProbeOptions): CriticProbeResult {
-  const { input, steps, learningRate, batch = 32, shuffledPerReal = SHUFFLED_PER_REAL, evalSize = 512, seed = 0, r1 = 0 } = options;
+  const { input, criterion = 'gan', steps, learningRate, batch = 32, shuffledPerReal = SHUFFLED_PER_REAL, evalSize = 512, seed = 0 } = options;
+  const penaltyWeight = options.penaltyWeight ?? (criterion === 'gan' ? 0 : 10);
   const evalEvery = options.evalEvery ?? Math.max(1, Math.ceil(steps / 20));
   for (const [name, value, least] of [['steps', steps, 1], ['batch', batch, 2], ['shuffledPerReal', shuffledPerReal, 1], ['evalEvery', evalEvery, 1], ['evalSize', evalSize, 1]] as const) {
     if (!Number.isInteger(value) || value < least) throw new Error(`critic probe: ${name} must be an integer ≥ ${least} (got ${value})`);
   }
-  if (!(r1 >= 0)) throw new Error(`critic probe: r1 must be a number ≥ 0 (got ${r1})`);
+  if (!(penaltyWeight >= 0)) throw new Error(`critic probe: penaltyWeight must be a number ≥ 0 (got ${penaltyWeight})`);
+  if (!(PROBE_CRITERIA as readonly string[]).includes(criterion)) throw new Error(`critic probe: criterion must be one of ${PROBE_CRITERIA.join(', ')} (got '${criterion}')`);
   const start = performance.now();
   const rng = new Rng(`critic-probe/${seed}`);
   const split = splitCombinations(0);
@@ -102,13 +118,12 @@ export function runCriticProbe(options: CriticProbeOptions): CriticProbeResult {
   const evalReal = tensor(examplesSource(input, true)(split.heldOut, evalSize, evalRng), evalSize);
   const evalShuffled = shuffleSlots(evalReal, evalSize, evalRng);
 
-  const heldOutAccuracy = () => tf.tidy(() => {
-    const real = network.apply(evalReal, false).dataSync();
-    const shuffled = network.apply(evalShuffled, false).dataSync();
+  const heldOut = () => {
+    const [real, shuffled] = [evalReal, evalShuffled].map((x) => tf.tidy(() => network.apply(x, false).dataSync())) as [Float32Array, Float32Array];
     let correct = 0;
     for (let i = 0; i < evalSize; i++) correct += (real[i]! > 0 ? 1 : 0) + (shuffled[i]! < 0 ? 1 : 0);
-    return correct / (2 * evalSize);
-  });
+    return { heldOutAccuracy: criterion === 'gan' ? correct / (2 * evalSize) : null, heldOutAuc: rankProbability(real, shuffled) };
+  };
 
   const curve: CriticProbeResult['curve'] = [];
   const score = (real: tf.Tensor, count: number) => input === 'pixels'
@@ -118,18 +133,23 @@ export function runCriticProbe(options: CriticProbeOptions): CriticProbeResult {
     const real = tensor(trainExamples(split.train, batch, rng), batch);
     const { value, grads } = tf.variableGrads(() => tf.tidy(() => {
       const scores = score(real, shuffledPerReal * batch);
-      const loss = ganDiscriminatorLoss(scores.real, scores.negatives);
-      return r1 > 0 ? tf.add(loss, tf.mul(r1Penalty((x) => network.apply(x, true), real), r1)) as tf.Scalar : loss;
+      const critic = (x: tf.Tensor) => network.apply(x, true);
+      const loss = criterion === 'gan' ? ganDiscriminatorLoss(scores.real, scores.negatives) : wassersteinCriticLoss(scores.real, scores.negatives);
+      if (penaltyWeight === 0) return loss;
+      const penalty = criterion === 'gan'
+        ? r1Penalty(critic, real)
+        : gradientPenalty(critic, real, shuffleSlots(real, batch, rng), { oneSided: criterion === 'wgan-gp-one-sided', seed: rng.int(2 ** 31) });
+      return tf.add(loss, tf.mul(penalty, penaltyWeight)) as tf.Scalar;
     }), variables);
     adam.step(variables.map((v) => grads[v.name]!));
     const loss = value.dataSync()[0]!;
     tf.dispose([real, value, ...Object.values(grads)]);
-    if (step % evalEvery === 0 || step === steps) curve.push({ step, loss, heldOutAccuracy: heldOutAccuracy() });
+    if (step % evalEvery === 0 || step === steps) curve.push({ step, loss, ...heldOut() });
     const last = curve[curve.length - 1];
-    options.onProgress?.(step / steps, `step ${step} loss ${loss.toFixed(3)}${last ? ` held-out accuracy ${last.heldOutAccuracy.toFixed(3)} (step ${last.step})` : ''}`);
+    options.onProgress?.(step / steps, `step ${step} loss ${loss.toFixed(3)}${last ? ` held-out AUC ${last.heldOutAuc.toFixed(3)} (step ${last.step})` : ''}`);
   }
   tf.dispose([evalReal, evalShuffled]);
   adam.dispose();
   network.dispose();
-  return { input, learningRate, batch, shuffledPerReal, r1, ceiling: (2 - sumBaselines().marginal) / 2, curve, seconds: (performance.now() - start) / 1000 };
+  return { input, criterion, learningRate, batch, shuffledPerReal, penaltyWeight, ceiling: (2 - sumBaselines().marginal) / 2, curve, seconds: (performance.now() - start) / 1000 };
 }
