@@ -29,6 +29,8 @@ import { loadMnist } from '../data/mnist.js';
 import { Dense, leakyRelu, Sequential } from '../models/layers.js';
 import { hyperplaneCritic } from '../models/hyperplane.js';
 import { Adam } from '../train/adam.js';
+import { defaultSettings } from '../train/objectives.js';
+import { valueAt } from '../train/schedule.js';
 import {
   DIGITS_PER_EXAMPLE, drawExamples, indexByDigit, scoreRealAndShuffled, SHUFFLED_PER_REAL, shuffleSlots, splitCombinations,
   sumBaselines, type Combination,
@@ -92,7 +94,8 @@ function examplesSource(input: ProbeInput, heldOut: boolean): (combinations: rea
 
 export function runCriticProbe(options: CriticProbeOptions): CriticProbeResult {
   const { input, criterion = 'gan', steps, learningRate, batch = 32, shuffledPerReal = SHUFFLED_PER_REAL, evalSize = 512, seed = 0 } = options;
-  const penaltyWeight = options.penaltyWeight ?? (criterion === 'gan' ? 0 : 10);
+  // The trainer's default: none for the GAN, [H17]'s λ = 10 for the WGAN-GPs.
+  const penaltyWeight = options.penaltyWeight ?? valueAt(defaultSettings(criterion).penaltyWeight, 0);
   const evalEvery = options.evalEvery ?? Math.max(1, Math.ceil(steps / 20));
   for (const [name, value, least] of [['steps', steps, 1], ['batch', batch, 2], ['shuffledPerReal', shuffledPerReal, 1], ['evalEvery', evalEvery, 1], ['evalSize', evalSize, 1]] as const) {
     if (!Number.isInteger(value) || value < least) throw new Error(`critic probe: ${name} must be an integer ≥ ${least} (got ${value})`);
