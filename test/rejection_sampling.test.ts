@@ -39,6 +39,39 @@ test('with the exact log ratio a = log p_d − log p_g, the kept samples follow 
   sampler.dispose();
 });
 
+test('at temperature T the kept samples follow p_g^(1 − 1/T) · p_d^(1/T): sharper than p_d below 1, between p_g and p_d above', () => {
+  // p_g = N(0, 2²), p_d = N(1, 1): the product of powers is Gaussian with precision (1 − 1/T)/4 + 1/T
+  // and mean (1/T)/precision; a proposal is kept with probability ∫ p_g · exp((a − sup a)/T).
+  const logRatio = (x: number) => Math.log(2) - (x - 1) ** 2 / 2 + x ** 2 / 8;
+  const supA = Math.log(2) + 1 / 6;
+  for (const temperature of [0.5, 2]) {
+    const precision = (1 - 1 / temperature) / 4 + 1 / temperature;
+    const expected = { mean: 1 / temperature / precision, sd: 1 / Math.sqrt(precision) };
+    let acceptanceExpected = 0;
+    for (let x = -30; x <= 30; x += 1e-3) acceptanceExpected += 1e-3 * Math.exp(-(x ** 2) / 8 + (logRatio(x) - supA) / temperature) / Math.sqrt(8 * Math.PI);
+    const sampler = new RejectionSampler(normals(new Rng('g'), 0, 2), perValue(logRatio), new Rng('u'), { pilot: 20_000, temperature });
+    const kept = sampler.draw(20_000);
+    const { mean, sd } = moments(kept);
+    // Standard errors below 0.01 for both; T = 0.5 and T = 2 are ±0.14 and ∓0.2 away from T = 1's mean.
+    assert.ok(Math.abs(mean - expected.mean) < 0.03, `T ${temperature}: mean ${mean}, expected ${expected.mean}`);
+    assert.ok(Math.abs(sd - expected.sd) < 0.03, `T ${temperature}: sd ${sd}, expected ${expected.sd}`);
+    const { proposals, kept: count, temperature: recorded } = sampler.statistics;
+    assert.equal(recorded, temperature);
+    assert.ok(Math.abs(count / proposals - acceptanceExpected) < 0.012, `T ${temperature}: acceptance ${count / proposals}, expected ${acceptanceExpected}`);
+    kept.dispose();
+    sampler.dispose();
+  }
+});
+
+test('a temperature that is not a positive number is refused by name', () => {
+  for (const temperature of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
+    assert.throws(
+      () => new RejectionSampler(normals(new Rng('g'), 0, 1), perValue((x) => -x * x), new Rng('u'), { pilot: 10, temperature }),
+      /rejection sampling: the temperature must be a positive number/,
+    );
+  }
+});
+
 test('draws of any size come out whole: samples kept beyond one draw start the next', () => {
   const sampler = new RejectionSampler(normals(new Rng('g'), 0, 1), perValue((x) => -x * x), new Rng('u'), { pilot: 1000, chunk: 64 });
   const sizes = [7, 1, 300, 64];

@@ -264,6 +264,14 @@ test('the task’s score is logged every evalEvery steps and leaves the training
   assert.ok(kept! >= 300 && kept! <= proposals! && aboveBound! <= proposals!, JSON.stringify(corrected.rejection));
   assert.equal(acceptance, kept! / proposals!);
   assert.ok(acceptance! > 0 && acceptance! <= 1, `acceptance ${acceptance}`);
+  assert.equal((corrected.rejection as Record<string, number>).temperature, 1);
+  // A temperature: the same pilot (so the same bound M), recorded with the counts; 0 is refused by name.
+  const sharpened = evaluate('unscored', '--rejection', '0.25').rejection as Record<string, number>;
+  assert.equal(sharpened.temperature, 0.25);
+  assert.equal(sharpened.bound, (corrected.rejection as Record<string, number>).bound);
+  const frozen = discern('eval', 'hyperplane', '--run', join(root, 'unscored'), '--rejection', '0');
+  assert.notEqual(frozen.status, 0);
+  assert.match(frozen.stderr, /--rejection must be a positive number \(got '0'\)/);
   const refused = discern('eval', 'hyperplane', '--run', join(root, 'scored-vae'), '--rejection');
   assert.notEqual(refused.status, 0);
   assert.match(refused.stderr, /rejection sampling needs a critic whose logit estimates log p_data − log p_generator \(criteria gan, gan-minimax, gan-ml\); .* trained 'vae'/);

@@ -138,9 +138,14 @@ program
   .option('--json', 'print the scores as JSON', false)
   .option('--trained-weights', 'runs with emaDecay: evaluate the generator\'s trained weights instead of their average', false)
   .option('--step <n>', 'evaluate the checkpoint of this step (the run keeps its newest three and one per 5,000 steps) instead of the newest', integer('--step'))
-  .option('--rejection', 'GAN runs: evaluate the generator corrected by its critic, keeping each sample with probability exp(logit − M) (discriminator rejection sampling)', false)
+  .option(
+    '--rejection [temperature]',
+    'GAN runs: evaluate the generator corrected by its critic, keeping each sample with probability exp((logit − M)/temperature) ' +
+      '(discriminator rejection sampling; temperature 1, the default, targets the data\'s density, below 1 trades recall for precision)',
+    positiveNumber('--rejection'),
+  )
   .option('--tier <tier>', TIER_HELP, tier, 'auto')
-  .addHelpText('after', '\nExamples:\n  discern eval hyperplane --run runs/hp-wgan --json\n  discern eval hyperplane --run runs/hp-gan --step 10000\n  discern eval hyperplane --run runs/hp-gan --rejection')
+  .addHelpText('after', '\nExamples:\n  discern eval hyperplane --run runs/hp-wgan --json\n  discern eval hyperplane --run runs/hp-gan --step 10000\n  discern eval hyperplane --run runs/hp-gan --rejection\n  discern eval hyperplane --run runs/hp-gan --rejection 0.5')
   .action(async (task: string, opts: EvalCommandOptions) => {
     if (task !== 'hyperplane') throw new InvalidArgumentError(`no evaluation for task '${task}': use hyperplane`);
     await runEvalHyperplane(opts);

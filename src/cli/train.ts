@@ -91,12 +91,16 @@ export interface EvalCommandOptions {
   tier: TierRequest;
   trainedWeights: boolean;
   step?: number;
-  rejection: boolean;
+  /** true: the exact correction (temperature 1); a number: the sampler's temperature. */
+  rejection?: boolean | number;
 }
 
 export async function runEvalHyperplane({ run, samples, seed, json, tier, trainedWeights, step, rejection }: EvalCommandOptions): Promise<void> {
   await initEngine(tier);
-  const result = evaluateAndSave(run, { samples, seed, trainedWeights, step, rejection, notify: notifyEval });
+  const temperature = rejection === true ? 1 : rejection || undefined;
+  const result = evaluateAndSave(run, {
+    samples, seed, trainedWeights, step, rejection: temperature === undefined ? undefined : { temperature }, notify: notifyEval,
+  });
   if (json) {
     console.log(JSON.stringify(result));
     return;
@@ -105,8 +109,9 @@ export async function runEvalHyperplane({ run, samples, seed, json, tier, traine
   const generator = result.generator === 'average' ? ', the generator\'s weight average' : '';
   console.log(`${result.run} (${result.criterion}, step ${result.step}${generator}, ${result.samples} samples)`);
   if (result.rejection) {
-    const { kept, proposals, bound, aboveBound } = result.rejection;
-    console.log(`  samples the critic kept: ${kept} of ${proposals} proposals (${pct(kept / proposals)}), bound ${bound.toFixed(2)} on its logit, ${aboveBound} above it`);
+    const { kept, proposals, bound, aboveBound, temperature } = result.rejection;
+    const sharpened = temperature === 1 ? '' : `, temperature ${temperature}`;
+    console.log(`  samples the critic kept: ${kept} of ${proposals} proposals (${pct(kept / proposals)}), bound ${bound.toFixed(2)} on its logit, ${aboveBound} above it${sharpened}`);
   }
   console.log(`  P(sum = 25)          ${pct(result.pSum25)}   (uniform digits ${pct(result.baselines.uniform)}, constraint marginals ${pct(result.baselines.marginal)})`);
   console.log(`  P(|sum − 25| ≤ 1)    ${pct(result.pSumWithin1)}`);

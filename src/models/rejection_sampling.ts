@@ -5,6 +5,12 @@
  * M ≥ sup a. The kept samples follow p_g · exp(a) / Z, which is p_d when a = a* and M bounds it, and
  * a proposal is kept with probability Z · exp(−M) (exp(−M) when a = a*).
  *
+ * A temperature T keeps x with probability exp((a(x) − M)/T): the kept samples follow
+ * p_g · exp(a/T) / Z, which is p_g^(1 − 1/T) · p_d^(1/T) = p_d · (p_d/p_g)^(1/T − 1) when a = a*.
+ * T = 1 is the exact correction; T > 1 a partial one, between p_g and p_d; T < 1 leans past p_d
+ * towards where the critic most prefers data, trading the data's spread (recall) for the critic's
+ * favourites (precision), as the truncation trick does for a latent.
+ *
  * sup a is unknown: M is the largest logit of `pilot` proposals drawn first. A later proposal above M
  * is kept with probability 1 (counted in `aboveBound`), which under-weights the region above M. Each
  * later proposal exceeds the largest of `pilot` draws with probability 1/(pilot + 1) on average over
@@ -16,6 +22,8 @@ import { tf, type Rng } from '../engine/index.js';
 export interface RejectionStatistics {
   /** M: the pilot's largest logit. */
   bound: number;
+  /** T: a proposal is kept with probability exp((logit − M)/T). */
+  temperature: number;
   /** Proposals drawn after the pilot, and how many of them were kept. */
   proposals: number;
   kept: number;
@@ -34,14 +42,17 @@ export class RejectionSampler {
 
   /**
    * `propose(n)`: n samples of p_g, first axis the sample; `logits(x)`: the critic's logit of each;
-   * `rng`: the acceptance draws.
+   * `rng`: the acceptance draws; `temperature`: T (default 1, the exact correction).
    */
   constructor(
     private readonly propose: (n: number) => tf.Tensor,
     private readonly logits: (x: tf.Tensor) => Float32Array,
     private readonly rng: Rng,
-    { pilot = 10_000, chunk = 500 } = {},
+    { pilot = 10_000, chunk = 500, temperature = 1 } = {},
   ) {
+    if (!(temperature > 0 && Number.isFinite(temperature))) {
+      throw new Error(`rejection sampling: the temperature must be a positive number (got ${temperature}); 1 samples the data's density`);
+    }
     this.chunk = chunk;
     let bound = -Infinity;
     for (let done = 0; done < pilot; done += chunk) {
@@ -50,7 +61,7 @@ export class RejectionSampler {
       x.dispose();
     }
     if (!Number.isFinite(bound)) throw new Error(`rejection sampling: the critic's largest logit over ${pilot} proposals is ${bound}`);
-    this.statistics = { bound, proposals: 0, kept: 0, aboveBound: 0 };
+    this.statistics = { bound, temperature, proposals: 0, kept: 0, aboveBound: 0 };
   }
 
   /** `n` samples kept by the critic (the caller disposes them). */
@@ -65,7 +76,7 @@ export class RejectionSampler {
       const keep: number[] = [];
       for (let i = 0; i < a.length; i++) {
         if (a[i]! > s.bound) s.aboveBound++;
-        if (this.rng.uniform() < Math.exp(a[i]! - s.bound)) keep.push(i);
+        if (this.rng.uniform() < Math.exp((a[i]! - s.bound) / s.temperature)) keep.push(i);
       }
       s.proposals += a.length;
       s.kept += keep.length;
@@ -76,7 +87,7 @@ export class RejectionSampler {
         tf.dispose(parts);
         throw new Error(
           `rejection sampling kept ${s.kept} of ${s.proposals} proposals: the critic's logits spread too far below their largest (${s.bound.toFixed(2)}) ` +
-          'for its density ratio to correct this generator; sample the generator alone',
+          `for its density ratio to correct this generator; sample the generator alone${s.temperature < 1 ? ' or at a temperature nearer 1' : ''}`,
         );
       }
     }

@@ -156,8 +156,12 @@ const num = (x: unknown, digits = 3) => (typeof x === 'number' ? x.toFixed(digit
 function scoresNote(evaluation: Record<string, unknown> | null, lastStep: unknown): string {
   const notes: string[] = [];
   if (typeof evaluation?.step === 'number' && evaluation.step !== lastStep) notes.push(`step ${evaluation.step}`);
-  const rejection = evaluation?.rejection as { acceptance?: unknown } | null | undefined;
-  if (evaluation?.sampler === 'rejection') notes.push(`samples the critic kept (${pct(rejection?.acceptance)} of proposals)`);
+  const rejection = evaluation?.rejection as { acceptance?: unknown; temperature?: unknown } | null | undefined;
+  if (evaluation?.sampler === 'rejection') {
+    // Evaluations saved before the temperature existed sampled at 1.
+    const sharpened = typeof rejection?.temperature === 'number' && rejection.temperature !== 1 ? `, temperature ${rejection.temperature}` : '';
+    notes.push(`samples the critic kept (${pct(rejection?.acceptance)} of proposals${sharpened})`);
+  }
   return notes.length ? ` <span class="note">(scores: ${notes.join(', ')})</span>` : '';
 }
 

@@ -46,11 +46,12 @@ export interface EvaluationOptions {
   step?: number;
   /**
    * GAN runs: score the samples the critic keeps by rejection (src/models/rejection_sampling.ts), the
-   * generator corrected by the critic's density ratio, instead of the generator's own. With
+   * generator corrected by the critic's density ratio, instead of the generator's own; the value is
+   * the sampler's temperature (1: the exact correction; below 1: past the data, towards the critic's favourites). With
    * negativeData α the critic's optimum is log p_d − log((1 − α)·p_g + α·p_neg), so the kept samples
    * follow p_d reweighted by p_g / ((1 − α)·p_g + α·p_neg): towards the generator's support.
    */
-  rejection?: boolean;
+  rejection?: { temperature: number };
 }
 
 /**
@@ -58,7 +59,7 @@ export interface EvaluationOptions {
  * and scores them: with the generator's weight average if the run keeps one, unless `trainedWeights`.
  */
 export function evaluateHyperplaneRun(
-  runPath: string, { samples = 10_000, seed = 0, notify = () => {}, trainedWeights = false, step, rejection = false }: EvaluationOptions = {},
+  runPath: string, { samples = 10_000, seed = 0, notify = () => {}, trainedWeights = false, step, rejection }: EvaluationOptions = {},
 ): HyperplaneEvaluation {
   const dir = new RunDirectory(runPath);
   if (!dir.hasRun()) throw new RunDirectoryError(`${dir.path} holds no run (no config.json)`);
@@ -79,7 +80,7 @@ export function evaluateHyperplaneRun(
   const critic = objective.networks.critic;
   const propose = generatorSamples(average ?? objective.networks.generator, task.latent, rng);
   const sampler = rejection
-    ? new RejectionSampler(propose, (x) => tf.tidy(() => critic!.apply(x, false).dataSync() as Float32Array), rng.fork('rejection'))
+    ? new RejectionSampler(propose, (x) => tf.tidy(() => critic!.apply(x, false).dataSync() as Float32Array), rng.fork('rejection'), rejection)
     : null;
   const labels = generatedDigitLabels(sampler ? (n) => sampler.draw(n) : propose, samples);
   sampler?.dispose();
