@@ -27,8 +27,9 @@ before(async () => {
   // A small real run, evaluated, plus a quick theory lab: every kind of input the report takes.
   writeFileSync(join(work, 'run.json'), JSON.stringify({ task: 'hyperplane', criterion: 'gan', steps: 4, batch: 8, logEvery: 1, sampleEvery: 2, checkpointEvery: 2 }));
   discern('train', '--config', join(work, 'run.json'), '--out', join(work, 'hp-gan'));
-  // An older checkpoint than the newest (step 4), by the critic's rejection sampler: the comparison row must say both.
-  discern('eval', 'hyperplane', '--run', join(work, 'hp-gan'), '--samples', '200', '--step', '2', '--rejection');
+  // An older checkpoint than the newest (step 4), by the critic's rejection sampler at a temperature other than 1: the
+  // comparison row must say all three.
+  discern('eval', 'hyperplane', '--run', join(work, 'hp-gan'), '--samples', '200', '--step', '2', '--rejection', '2');
   discern('theory', '--quick', '--only', 'figure-1,game-dynamics', '--out', join(work, 'theory'));
   discern('report', join(work, 'hp-gan'), join(work, 'theory'), '--out', join(work, 'report.html'));
   html = readFileSync(join(work, 'report.html'), 'utf8');
@@ -48,8 +49,8 @@ test('the report is self-contained: no external URLs to fetch', () => {
   assert.match(html, /<img( class="enlarged")? alt="samples of hp-gan \(gan\)" src="data:image\/png;base64,/);
 });
 
-test('a run evaluated at an older checkpoint, through its critic, says which step and sampler its scores are from', () => {
-  assert.match(html, /<td>4 <span class="note">\(scores: step 2, samples the critic kept \((100|\d\d?)\.\d\d% of proposals\)\)<\/span><\/td>/);
+test('a run evaluated at an older checkpoint, through its critic, says which step, sampler and temperature its scores are from', () => {
+  assert.match(html, /<td>4 <span class="note">\(scores: step 2, samples the critic kept \((100|\d\d?)\.\d\d% of proposals, temperature 2\)\)<\/span><\/td>/);
 });
 
 test('Chromium renders it without console errors; every plot and image has a size; screenshot kept', async () => {
