@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /** The `discern` command line. */
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { integer, positiveNumber, tier, TIER_HELP } from './options.js';
 import type { TierRequest } from '../engine/index.js';
 import { CLASSIFIER_PATH } from '../tasks/classifier.js';
@@ -138,11 +138,12 @@ program
   .option('--json', 'print the scores as JSON', false)
   .option('--trained-weights', 'runs with emaDecay: evaluate the generator\'s trained weights instead of their average', false)
   .option('--step <n>', 'evaluate the checkpoint of this step (the run keeps its newest three and one per 5,000 steps) instead of the newest', integer('--step'))
-  .option(
-    '--rejection [temperature]',
-    'GAN runs: evaluate the generator corrected by its critic, keeping each sample with probability exp((logit − M)/temperature) ' +
-      '(discriminator rejection sampling; temperature 1, the default, targets the data\'s density, below 1 trades recall for precision)',
-    positiveNumber('--rejection'),
+  .addOption(
+    new Option(
+      '--rejection [temperature]',
+      'GAN runs: evaluate the generator corrected by its critic, keeping each sample with probability exp((logit − M)/temperature) ' +
+        '(discriminator rejection sampling; temperature 1, the default, targets the data\'s density, below 1 trades recall for precision)',
+    ).preset('1').argParser(positiveNumber('--rejection')),
   )
   .option('--tier <tier>', TIER_HELP, tier, 'auto')
   .addHelpText('after', '\nExamples:\n  discern eval hyperplane --run runs/hp-wgan --json\n  discern eval hyperplane --run runs/hp-gan --step 10000\n  discern eval hyperplane --run runs/hp-gan --rejection\n  discern eval hyperplane --run runs/hp-gan --rejection 0.5')

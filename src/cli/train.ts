@@ -91,15 +91,14 @@ export interface EvalCommandOptions {
   tier: TierRequest;
   trainedWeights: boolean;
   step?: number;
-  /** true: the exact correction (temperature 1); a number: the sampler's temperature. */
-  rejection?: boolean | number;
+  /** The rejection sampler's temperature (bare `--rejection`: 1, the exact correction). */
+  rejection?: number;
 }
 
 export async function runEvalHyperplane({ run, samples, seed, json, tier, trainedWeights, step, rejection }: EvalCommandOptions): Promise<void> {
   await initEngine(tier);
-  const temperature = rejection === true ? 1 : rejection || undefined;
   const result = evaluateAndSave(run, {
-    samples, seed, trainedWeights, step, rejection: temperature === undefined ? undefined : { temperature }, notify: notifyEval,
+    samples, seed, trainedWeights, step, rejection: rejection === undefined ? undefined : { temperature: rejection }, notify: notifyEval,
   });
   if (json) {
     console.log(JSON.stringify(result));
