@@ -5,12 +5,13 @@ import { initEngine, tf } from '../src/engine/index.js';
 import { Rng } from '../src/engine/random.js';
 import { loadMnist } from '../src/data/mnist.js';
 import {
-  combinationKey, drawExamples, hyperplaneCombinations, indexByDigit, scoreHyperplane, scoreRealAndShuffled, shuffleSlots,
+  combinationKey, drawExamples, hyperplaneCombinations, indexByDigit, scoreDigitClarity, scoreHyperplane, scoreRealAndShuffled, shuffleSlots,
   splitCombinations, sumBaselines,
 } from '../src/tasks/hyperplane.js';
 import { Dense, Sequential } from '../src/models/layers.js';
 import { hyperplaneCritic, splitAtDigitFeatures } from '../src/models/hyperplane.js';
 import { rankProbability } from '../src/tasks/hyperplane_scoring.js';
+import { classifyDigits, loadDigitClassifier, readDigits } from '../src/tasks/classifier.js';
 
 before(async () => {
   await initEngine();
@@ -62,6 +63,40 @@ test('scores: sum rates, moments, histogram and recall on hand-made labels', () 
   assert.equal(scores.recallTrain, 1 / 4504);
   assert.equal(scores.recallHeldOut, 1 / 1127);
   assert.throws(() => scoreHyperplane(new Uint8Array(7), split), /not a positive multiple of 5/);
+});
+
+test('digit clarity: clear digits, all-clear examples and P(sum = 25) among them, on hand-made readings', () => {
+  // Three examples: all clear and summing to 25; all clear and summing to 24; one digit unclear (sum 25).
+  const labels = Uint8Array.from([5, 5, 5, 5, 5, 4, 5, 5, 5, 5, 9, 9, 7, 0, 0]);
+  const confidences = Float32Array.from([1, 0.95, 0.9, 0.99, 0.92, 0.9, 0.91, 1, 1, 1, 0.99, 0.89, 1, 1, 1]);
+  const clarity = scoreDigitClarity(labels, confidences);
+  assert.equal(clarity.threshold, 0.9);
+  assert.equal(clarity.clearDigits, 14 / 15);
+  assert.equal(clarity.clearExamples, 2 / 3);
+  assert.equal(clarity.pSum25Clear, 1 / 2);
+  const strict = scoreDigitClarity(labels, confidences, 0.99);
+  assert.equal(strict.clearDigits, 9 / 15);
+  assert.equal(strict.clearExamples, 0);
+  assert.equal(strict.pSum25Clear, null);
+  assert.throws(() => scoreDigitClarity(labels, new Float32Array(10)), /10 confidences for 15 labels/);
+});
+
+test('readDigits: the classifier’s labels and the softmax probability of each, high on real MNIST digits', () => {
+  const { model } = loadDigitClassifier();
+  const set = loadMnist('test');
+  const count = 300;
+  const images = set.images.subarray(0, count * 784);
+  const { labels, confidences } = readDigits(model, images, count, 128);
+  assert.deepEqual(labels, classifyDigits(model, images, count));
+  const logits = tf.tidy(() => model.apply(tf.tensor4d(images, [count, 28, 28, 1]), false).arraySync() as number[][]);
+  logits.forEach((row, i) => {
+    const top = Math.max(...row);
+    const expected = 1 / row.reduce((sum, l) => sum + Math.exp(l - top), 0);
+    assert.ok(Math.abs(confidences[i]! - expected) < 1e-5, `image ${i}: ${confidences[i]} against ${expected}`);
+    assert.equal(row[labels[i]!], top);
+  });
+  // The committed classifier (≥ 99% accurate) reads ~97% of real test digits with p ≥ 0.9.
+  assert.ok(confidences.filter((c) => c >= 0.9).length / count > 0.95);
 });
 
 test('examples are made of MNIST images of the right digits, from the split the combination belongs to', () => {

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 /** The `discern` command line. */
+import { createRequire } from 'node:module';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { integer, positiveNumber, tier, TIER_HELP } from './options.js';
 import type { TierRequest } from '../engine/index.js';
@@ -19,6 +20,7 @@ import { registerSweepCommands } from './sweep.js';
 const program = new Command()
   .name('discern')
   .description('Estimate generative models with distinguishability criteria (NCE, GANs, MLE, adversarial divergences).')
+  .version((createRequire(import.meta.url)('../../package.json') as { version: string }).version)
   .showHelpAfterError();
 
 program

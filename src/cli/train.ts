@@ -116,6 +116,8 @@ export async function runEvalHyperplane({ run, samples, seed, json, tier, traine
   console.log(`  P(|sum − 25| ≤ 1)    ${pct(result.pSumWithin1)}`);
   console.log(`  sum                  mean ${result.sumMean.toFixed(2)}, sd ${result.sumSd.toFixed(2)}`);
   console.log(`  recall               train ${result.recallTrain.toFixed(3)}, held-out ${result.recallHeldOut.toFixed(3)}`);
+  const { threshold, clearDigits, clearExamples, pSum25Clear } = result.clarity;
+  console.log(`  digits read clearly  ${pct(clearDigits)} (classifier p ≥ ${threshold}); all five in ${pct(clearExamples)} of examples, P(sum = 25) among them ${pSum25Clear === null ? '—' : pct(pSum25Clear)}`);
   if (result.criticSumAuc !== null) {
     console.log(`  critic               ranks real above slot-shuffled examples with probability ${result.criticSumAuc.toFixed(3)} (0.5: it ignores the sum)`);
   }

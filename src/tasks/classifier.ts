@@ -42,17 +42,26 @@ function randomShift(images: Float32Array, count: number, rng: Rng, max = 2): Fl
 
 /** The most likely digit for each of `count` images (values in [−1, 1], 784 per image). */
 export function classifyDigits(model: Sequential, images: Float32Array, count: number, batch = 500): Uint8Array {
+  return readDigits(model, images, count, batch).labels;
+}
+
+/** Each image's most likely digit and the classifier's probability for it (the softmax's largest value). */
+export function readDigits(model: Sequential, images: Float32Array, count: number, batch = 500): { labels: Uint8Array; confidences: Float32Array } {
   const labels = new Uint8Array(count);
+  const confidences = new Float32Array(count);
   for (let start = 0; start < count; start += batch) {
     const n = Math.min(batch, count - start);
-    const predicted = tf.tidy(() => {
+    const [label, confidence] = tf.tidy(() => {
       const x = tf.tensor4d(images.subarray(start * 784, (start + n) * 784), [n, 28, 28, 1]);
-      return tf.argMax(model.apply(x, false), 1);
+      const probabilities = tf.softmax(model.apply(x, false));
+      return [tf.argMax(probabilities, 1), tf.max(probabilities, 1)];
     });
-    labels.set(predicted.dataSync(), start);
-    predicted.dispose();
+    labels.set(label!.dataSync(), start);
+    confidences.set(confidence!.dataSync(), start);
+    label!.dispose();
+    confidence!.dispose();
   }
-  return labels;
+  return { labels, confidences };
 }
 
 export function accuracy(model: Sequential, set: MnistSet): number {

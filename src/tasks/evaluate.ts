@@ -6,8 +6,8 @@ import { Rng, tf } from '../engine/index.js';
 import { RunDirectory, RunDirectoryError } from '../train/run_dir.js';
 import { parseRunConfig } from '../train/config.js';
 import { buildRun, restoreCheckpoint } from '../train/trainer.js';
-import { scoreHyperplane, splitCombinations, sumBaselines, type HyperplaneScores } from './hyperplane.js';
-import { criticSumAuc, generatedDigitLabels, generatorSamples } from './hyperplane_scoring.js';
+import { scoreDigitClarity, scoreHyperplane, splitCombinations, sumBaselines, type DigitClarity, type HyperplaneScores } from './hyperplane.js';
+import { criticSumAuc, generatorSamples, readGeneratedDigits } from './hyperplane_scoring.js';
 import { RejectionSampler, type RejectionStatistics } from '../models/rejection_sampling.js';
 import { hasLogisticCritic, LOGISTIC_CRITIC } from '../train/objectives.js';
 
@@ -24,6 +24,8 @@ export interface HyperplaneEvaluation extends HyperplaneScores {
    * generator gets no signal to coordinate its digits; null for criteria without a critic.
    */
   criticSumAuc: number | null;
+  /** How clearly the classifier reads the digits, and P(sum = 25) among examples it reads clearly. */
+  clarity: DigitClarity;
   /**
    * 'generator': the generator's samples; 'rejection': those its critic kept (EvaluationOptions
    * rejection), with the sampler's bound and counts in `rejection`.
@@ -82,7 +84,7 @@ export function evaluateHyperplaneRun(
   const sampler = rejection
     ? new RejectionSampler(propose, (x) => tf.tidy(() => critic!.apply(x, false).dataSync() as Float32Array), rng.fork('rejection'), rejection)
     : null;
-  const labels = generatedDigitLabels(sampler ? (n) => sampler.draw(n) : propose, samples);
+  const { labels, confidences } = readGeneratedDigits(sampler ? (n) => sampler.draw(n) : propose, samples);
   sampler?.dispose();
   const { uniform, marginal } = sumBaselines();
   return {
@@ -93,6 +95,7 @@ export function evaluateHyperplaneRun(
     ...scoreHyperplane(labels, splitCombinations(0)),
     baselines: { uniform, marginal },
     criticSumAuc: critic ? criticSumAuc(critic, rng.fork('critic')) : null,
+    clarity: scoreDigitClarity(labels, confidences),
     sampler: sampler ? 'rejection' : 'generator',
     rejection: sampler ? { ...sampler.statistics, acceptance: sampler.statistics.kept / sampler.statistics.proposals } : null,
   };

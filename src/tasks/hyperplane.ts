@@ -183,3 +183,49 @@ export function scoreHyperplane(labels: Uint8Array, split: HyperplaneSplit): Hyp
     uniqueValidCombinations: seen.size,
   };
 }
+
+/**
+ * How clearly the classifier reads the digits, which separates two kinds of wrong sums: ambiguous
+ * digits (drawing quality) and clear digits that do not add up (coordination across slots).
+ */
+export interface DigitClarity {
+  /** A digit is read clearly when the classifier gives its label at least this probability. */
+  threshold: number;
+  /** The fraction of digits read clearly. */
+  clearDigits: number;
+  /** The fraction of examples whose five digits are all read clearly. */
+  clearExamples: number;
+  /** P(sum = 25) among those examples; null when there are none. */
+  pSum25Clear: number | null;
+}
+
+/** Digit clarity from the labels and the classifier's probability for each ([samples × 5], left to right). */
+export function scoreDigitClarity(labels: Uint8Array, confidences: Float32Array, threshold = 0.9): DigitClarity {
+  if (confidences.length !== labels.length) {
+    throw new Error(`scoreDigitClarity: ${confidences.length} confidences for ${labels.length} labels; give one per label`);
+  }
+  const samples = labels.length / DIGITS_PER_EXAMPLE;
+  const bar = Math.fround(threshold); // confidences are float32: 0.9 stored is just below 0.9
+  let clearDigits = 0;
+  let clearExamples = 0;
+  let clearHits = 0;
+  for (let s = 0; s < samples; s++) {
+    let clear = 0;
+    let sum = 0;
+    for (let d = s * DIGITS_PER_EXAMPLE; d < (s + 1) * DIGITS_PER_EXAMPLE; d++) {
+      if (confidences[d]! >= bar) clear++;
+      sum += labels[d]!;
+    }
+    clearDigits += clear;
+    if (clear === DIGITS_PER_EXAMPLE) {
+      clearExamples++;
+      if (sum === TARGET_SUM) clearHits++;
+    }
+  }
+  return {
+    threshold,
+    clearDigits: clearDigits / labels.length,
+    clearExamples: clearExamples / samples,
+    pSum25Clear: clearExamples > 0 ? clearHits / clearExamples : null,
+  };
+}

@@ -7,23 +7,29 @@
 import { Rng, tf } from '../engine/index.js';
 import { loadMnist } from '../data/mnist.js';
 import type { Sequential } from '../models/layers.js';
-import { classifyDigits, loadDigitClassifier } from './classifier.js';
+import { loadDigitClassifier, readDigits } from './classifier.js';
 import { DIGITS_PER_EXAMPLE, drawExamples, indexByDigit, shuffleSlots, splitCombinations } from './hyperplane.js';
 
 let classifier: Sequential | null = null;
 
-/** The classifier's labels ([samples × 5], left to right) of `samples` examples from `sample(n)`, drawn 500 at a time. */
-export function generatedDigitLabels(sample: (n: number) => tf.Tensor, samples: number): Uint8Array {
+/**
+ * The classifier's labels ([samples × 5], left to right) of `samples` examples from `sample(n)`,
+ * drawn 500 at a time, and its probability for each label.
+ */
+export function readGeneratedDigits(sample: (n: number) => tf.Tensor, samples: number): { labels: Uint8Array; confidences: Float32Array } {
   classifier ??= loadDigitClassifier().model;
   const labels = new Uint8Array(samples * DIGITS_PER_EXAMPLE);
+  const confidences = new Float32Array(samples * DIGITS_PER_EXAMPLE);
   const chunk = 500;
   for (let start = 0; start < samples; start += chunk) {
     const n = Math.min(chunk, samples - start);
     const digits = sample(n);
-    labels.set(classifyDigits(classifier, digits.dataSync() as Float32Array, n * DIGITS_PER_EXAMPLE), start * DIGITS_PER_EXAMPLE);
+    const read = readDigits(classifier, digits.dataSync() as Float32Array, n * DIGITS_PER_EXAMPLE);
     digits.dispose();
+    labels.set(read.labels, start * DIGITS_PER_EXAMPLE);
+    confidences.set(read.confidences, start * DIGITS_PER_EXAMPLE);
   }
-  return labels;
+  return { labels, confidences };
 }
 
 /** n examples from the generator, its latent drawn from `rng`. */

@@ -18,7 +18,7 @@ import { highresTask, type HighresOptions } from './highres.js';
 import {
   drawExamples, indexByDigit, scoreHyperplane, scoreRealAndShuffled, SHUFFLED_PER_REAL, splitCombinations,
 } from './hyperplane.js';
-import { criticSumAuc, generatedDigitLabels, generatorSamples } from './hyperplane_scoring.js';
+import { criticSumAuc, generatorSamples, readGeneratedDigits } from './hyperplane_scoring.js';
 
 export const TASKS = ['mnist', 'hyperplane', 'highres'] as const;
 export type TaskName = (typeof TASKS)[number];
@@ -100,7 +100,7 @@ function hyperplaneTask(): Task {
      * is learned. `discern eval hyperplane` gives the full scores from 10,000 samples.
      */
     score(networks, rng) {
-      const labels = generatedDigitLabels(generatorSamples(networks.generator, HYPERPLANE_LATENT, rng.fork('samples')), 1000);
+      const { labels } = readGeneratedDigits(generatorSamples(networks.generator, HYPERPLANE_LATENT, rng.fork('samples')), 1000);
       const { pSum25, pSumWithin1 } = scoreHyperplane(labels, split);
       const scores: Record<string, number> = { p_sum_25: pSum25, p_sum_within_1: pSumWithin1 };
       if (networks.critic) scores.critic_sum_auc = criticSumAuc(networks.critic, rng.fork('critic'), 300);
