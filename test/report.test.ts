@@ -53,6 +53,11 @@ test('a run evaluated at an older checkpoint, through its critic, says which ste
   assert.match(html, /<td>4 <span class="note">\(scores: step 2, samples the critic kept \((100|\d\d?)\.\d\d% of proposals, temperature 2\)\)<\/span><\/td>/);
 });
 
+test('the hyperplane table shows how clearly the classifier reads the digits', () => {
+  assert.match(html, /all digits clear \(P\(sum=25\) among them\)<\/th>/);
+  assert.match(html, /<td>\d+\.\d\d% \((\d+\.\d\d%|—)\)<\/td>/);
+});
+
 test('Chromium renders it without console errors; every plot and image has a size; screenshot kept', async () => {
   const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
   const problems: string[] = [];

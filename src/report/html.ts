@@ -165,6 +165,12 @@ function scoresNote(evaluation: Record<string, unknown> | null, lastStep: unknow
   return notes.length ? ` <span class="note">(scores: ${notes.join(', ')})</span>` : '';
 }
 
+/** The evaluation's digit clarity (src/tasks/hyperplane.ts scoreDigitClarity); evaluations saved before it have none. */
+function clarityCell(evaluation: Record<string, unknown> | null): string {
+  const clarity = evaluation?.clarity as { clearExamples?: unknown; pSum25Clear?: unknown } | undefined;
+  return clarity ? `${pct(clarity.clearExamples)} (${pct(clarity.pSum25Clear)})` : '—';
+}
+
 /** One row per run; the visual hyperplane's columns and baselines only when a hyperplane run is among them. */
 function comparisonTable(runs: RunInput[]): string {
   const hyperplane = runs.some((run) => run.config.task === 'hyperplane');
@@ -176,7 +182,7 @@ function comparisonTable(runs: RunInput[]): string {
       `<td>${last.step ?? '—'}${scoresNote(e, last.step)}</td><td>${num(last.seconds, 0)}</td><td>${escape(finals)}</td>` +
       (hyperplane
         ? `<td>${pct(e?.pSum25)}</td><td>${pct(e?.pSumWithin1)}</td><td>${e ? `${num(e.sumMean, 2)} ± ${num(e.sumSd, 2)}` : '—'}</td>` +
-          `<td>${num(e?.recallTrain)}</td><td>${num(e?.recallHeldOut)}</td><td>${num(e?.criticSumAuc)}</td>`
+          `<td>${num(e?.recallTrain)}</td><td>${num(e?.recallHeldOut)}</td><td>${clarityCell(e)}</td><td>${num(e?.criticSumAuc)}</td>`
         : '') + '</tr>';
   });
   const head = '<th>run</th><th>task</th><th>criterion</th><th>steps</th><th>seconds</th><th>final metrics</th>';
@@ -184,9 +190,10 @@ function comparisonTable(runs: RunInput[]): string {
   const { uniform, marginal } = sumBaselines();
   return `<table><thead><tr>${head}` +
     `<th>P(sum=25)</th><th>P(|sum−25|≤1)</th><th>sum mean ± sd</th><th>recall train</th><th>recall held-out</th>` +
+    `<th title="examples whose five digits the classifier reads with p ≥ 0.9, and P(sum = 25) among them: wrong sums of clear digits are coordination errors, not drawing errors">all digits clear (P(sum=25) among them)</th>` +
     `<th title="P(critic scores a held-out real example above a slot-shuffled one); 0.5: the critic ignores the sum">critic AUC, real vs shuffled</th></tr></thead>` +
-    `<tbody>${rows.join('')}<tr class="baseline"><td colspan="6">independent uniform digits</td><td>${pct(uniform)}</td><td colspan="5"></td></tr>` +
-    `<tr class="baseline"><td colspan="6">independent digits from the constraint marginals</td><td>${pct(marginal)}</td><td colspan="5"></td></tr></tbody></table>`;
+    `<tbody>${rows.join('')}<tr class="baseline"><td colspan="6">independent uniform digits</td><td>${pct(uniform)}</td><td colspan="6"></td></tr>` +
+    `<tr class="baseline"><td colspan="6">independent digits from the constraint marginals</td><td>${pct(marginal)}</td><td colspan="6"></td></tr></tbody></table>`;
 }
 
 function figure(svg: string, caption: string): string {
