@@ -160,10 +160,27 @@ test('a branch under its source\'s config replays the source exactly; under a ch
   assert.ok([...expected].some(([name, { values }]) => values.some((v, i) => v !== weights.get(name)!.values[i])), 'the changed rate changed the weights');
 });
 
+test('a branch may change the generator\'s cost: gan → gan-ml trains on from the same networks', () => {
+  const reference = join(root, 'reference');
+  const dir = join(root, 'branch-ml');
+  const branch = discern('train', '--from', reference, '--from-step', '32', '--criterion', 'gan-ml', '--out', dir);
+  assert.equal(branch.status, 0, branch.stderr);
+  assert.equal((JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as { criterion: string }).criterion, 'gan-ml');
+  const before = metricsWithoutTime(reference);
+  const after = metricsWithoutTime(dir);
+  assert.deepEqual(after.filter((m) => m.step! <= 32), before.filter((m) => m.step! <= 32));
+  // The critic's update is the same for both costs, so the first branched step's critic loss is the
+  // reference's; the generator's loss is another function of the same scores.
+  const first = (metrics: typeof before) => metrics.find((m) => m.step === 33)!;
+  assert.equal(first(after).critic_loss, first(before).critic_loss);
+  assert.notEqual(first(after).generator_loss, first(before).generator_loss);
+});
+
 test('a branch refuses a change the checkpoint cannot take, a step it does not keep, and an --out that holds a run', () => {
   const reference = join(root, 'reference');
   const refusals: Array<[string[], RegExp]> = [
-    [['--criterion', 'wgan-gp', '--out', join(root, 'branch-bad')], /a branch keeps the networks of \S+reference; criterion \("gan" there, "wgan-gp" given\) cannot change/],
+    [['--criterion', 'vae', '--out', join(root, 'branch-bad')],
+      /a branch keeps the networks of \S+reference; criterion \("gan" there, "vae" given: it trains the generator and encoder, not the generator and critic; a branch of this run may take gan, gan-minimax, gan-ml, wgan-gp, wgan-gp-one-sided\) cannot change/],
     [['--from-step', '5', '--out', join(root, 'branch-retry')], /keeps no checkpoint of step 5; it keeps steps 32, 36, 40/],
     [['--out', join(root, 'branch-same')], /already holds a run/],
     [['--resume', '--out', join(root, 'branch-bad')], /give one of them/],

@@ -91,7 +91,7 @@ program
   .option('--seed <n>', 'random seed', integer('--seed'))
   .option('--out <dir>', 'run directory (default runs/<task>-<criterion>)')
   .option('--resume', 'continue the run in --out from its newest good checkpoint', false)
-  .option('--from <dir>', "branch: start --out from this run's checkpoint and config; --config and flags change settings from there (not task, criterion, resolution, images, emaDecay)")
+  .option('--from <dir>', "branch: start --out from this run's checkpoint and config; --config and flags change settings from there (not task, resolution, images, emaDecay; the criterion only to one with the same networks, e.g. gan → gan-ml)")
   .option('--from-step <n>', '--from: the checkpoint of this step (default: the newest good one)', integer('--from-step'))
   .option('--tier <tier>', TIER_HELP, tier, 'auto')
   .addHelpText('after', '\nExamples:\n  discern train hyperplane --criterion wgan-gp --steps 2000 --out runs/hp-wgan\n' +

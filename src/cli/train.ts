@@ -1,6 +1,7 @@
 /** `discern train <task> --criterion <name>` and `discern eval hyperplane --run DIR`. */
 import { engineInfo, initEngine, type TierRequest } from '../engine/index.js';
 import { parseRunConfig, readConfigFile, type RunConfig } from '../train/config.js';
+import { CRITERIA, networksTrainedBy, type CriterionName } from '../train/objectives.js';
 import { RunDirectory } from '../train/run_dir.js';
 import { trainRun, type TrainOptions, type TrainSummary } from '../train/trainer.js';
 import { evaluateAndSave } from '../tasks/evaluate.js';
@@ -23,8 +24,21 @@ export interface TrainCommandOptions {
   tier: TierRequest;
 }
 
-/** What decides the networks a checkpoint holds; a branch keeps them (everything else may change). */
-const FIXED_IN_A_BRANCH = ['task', 'criterion', 'resolution', 'images', 'emaDecay'];
+/** What decides the networks a checkpoint holds besides the criterion; a branch keeps them (everything else may change). */
+const FIXED_IN_A_BRANCH = ['task', 'resolution', 'images', 'emaDecay'];
+
+/**
+ * A branch may change the criterion to one that trains the same networks: gan → gan-ml or wgan-gp
+ * keeps the generator and critic (Goodfellow's generator costs against one critic). Returns the
+ * refusal's text, or nothing. An unknown criterion is left for parseRunConfig to name.
+ */
+function criterionChange(there: unknown, given: unknown): string | undefined {
+  const known = (c: unknown): c is CriterionName => (CRITERIA as readonly unknown[]).includes(c);
+  if (there === given || !known(there) || !known(given) || networksTrainedBy(there) === networksTrainedBy(given)) return undefined;
+  const sharing = CRITERIA.filter((c) => networksTrainedBy(c) === networksTrainedBy(there));
+  return `criterion ("${there}" there, "${given}" given: it trains the ${networksTrainedBy(given)}, not the ${networksTrainedBy(there)}; `
+    + `a branch of this run may take ${sharing.join(', ')})`;
+}
 
 /** `key (value there, value given)` for each of `keys` whose value differs between two configs. */
 function differences(keys: string[], there: Record<string, unknown>, given: Record<string, unknown>): string[] {
@@ -54,8 +68,8 @@ export async function runTrain(options: TrainCommandOptions): Promise<void> {
     if (changed.length > 0) throw new Error(`--resume continues ${dir.path} as it was configured; ${changed.join(', ')} cannot change (only --steps and --seconds can)`);
   }
   if (source) {
-    const changed = differences(FIXED_IN_A_BRANCH, sourceConfig, merged);
-    if (changed.length > 0) throw new Error(`a branch keeps the networks of ${source.path}; ${changed.join(', ')} cannot change (${FIXED_IN_A_BRANCH.join(', ')} decide them)`);
+    const changed = [criterionChange(sourceConfig.criterion, merged.criterion), ...differences(FIXED_IN_A_BRANCH, sourceConfig, merged)].filter(Boolean);
+    if (changed.length > 0) throw new Error(`a branch keeps the networks of ${source.path}; ${changed.join(', ')} cannot change (the criterion's networks, ${FIXED_IN_A_BRANCH.join(', ')} decide them)`);
   }
   const config = parseRunConfig(merged, options.config ?? (options.resume ? dir.configPath : source ? source.configPath : 'command line'));
   await initEngine(options.tier);

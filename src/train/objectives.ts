@@ -34,6 +34,9 @@ export type CriterionName = (typeof CRITERIA)[number];
 const ADVERSARIAL = ['gan', 'gan-minimax', 'gan-ml', 'wgan-gp', 'wgan-gp-one-sided'] as const;
 type AdversarialCriterion = (typeof ADVERSARIAL)[number];
 export const isAdversarial = (c: CriterionName): c is AdversarialCriterion => (ADVERSARIAL as readonly string[]).includes(c);
+/** The networks a criterion trains (each task builds them so): criteria that train the same ones can share a checkpoint. */
+export const networksTrainedBy = (c: CriterionName): string =>
+  isAdversarial(c) ? 'generator and critic' : c === 'vae' ? 'generator and encoder' : 'generator';
 /** The GAN criteria: their critic is a logistic classifier, whose logit at the optimum is log p_d − log p_g. */
 export const LOGISTIC_CRITIC = ['gan', 'gan-minimax', 'gan-ml'] as const;
 export const hasLogisticCritic = (c: CriterionName): boolean => (LOGISTIC_CRITIC as readonly string[]).includes(c);
