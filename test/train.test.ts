@@ -70,24 +70,26 @@ test('a run killed with SIGKILL and resumed ends bit-identical to an uninterrupt
   for (const [name, { values }] of a) assert.deepEqual(b.get(name)!.values, values, name);
 });
 
-test('Ctrl-C (SIGINT) saves a checkpoint at the current step and exits cleanly; resuming finishes the same run', async () => {
-  const dir = join(root, 'interrupted');
-  const child = spawn(process.execPath, [main, 'train', '--config', configPath, '--out', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  child.stdout.on('data', (d) => { stdout += d; });
-  await waitFor(() => existsSync(join(dir, 'checkpoints', 'step-0000004.ckpt')), 'the step-4 checkpoint');
-  child.kill('SIGINT');
-  const code = await new Promise((r) => child.on('exit', r));
-  assert.equal(code, 0);
-  const stoppedAt = Number(/stopped at step (\d+)/.exec(stdout)?.[1]);
-  assert.ok(stoppedAt >= 4 && stoppedAt < 40, stdout);
-  assert.equal(loadCheckpoint(join(dir, 'checkpoints', `step-${String(stoppedAt).padStart(7, '0')}.ckpt`)).meta.step, stoppedAt);
-  assert.ok(!existsSync(join(dir, 'lock')), 'the lock is released');
-  const resumed = discern('train', '--out', dir, '--resume');
-  assert.equal(resumed.status, 0, resumed.stderr);
-  const reference = finalWeights(join(root, 'reference'));
-  for (const [name, { values }] of finalWeights(dir)) assert.deepEqual(values, reference.get(name)!.values, name);
-});
+for (const [signal, sender] of [['SIGINT', 'Ctrl-C'], ['SIGTERM', 'a scheduler, `timeout` or `docker stop`']] as const) {
+  test(`${signal} (${sender}) saves a checkpoint at the current step and exits cleanly; resuming finishes the same run`, async () => {
+    const dir = join(root, `interrupted-${signal}`);
+    const child = spawn(process.execPath, [main, 'train', '--config', configPath, '--out', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    await waitFor(() => existsSync(join(dir, 'checkpoints', 'step-0000004.ckpt')), 'the step-4 checkpoint');
+    child.kill(signal);
+    const code = await new Promise((r) => child.on('exit', r));
+    assert.equal(code, 0);
+    const stoppedAt = Number(/stopped at step (\d+)/.exec(stdout)?.[1]);
+    assert.ok(stoppedAt >= 4 && stoppedAt < 40, stdout);
+    assert.equal(loadCheckpoint(join(dir, 'checkpoints', `step-${String(stoppedAt).padStart(7, '0')}.ckpt`)).meta.step, stoppedAt);
+    assert.ok(!existsSync(join(dir, 'lock')), 'the lock is released');
+    const resumed = discern('train', '--out', dir, '--resume');
+    assert.equal(resumed.status, 0, resumed.stderr);
+    const reference = finalWeights(join(root, 'reference'));
+    for (const [name, { values }] of finalWeights(dir)) assert.deepEqual(values, reference.get(name)!.values, name);
+  });
+}
 
 test('a full disk fails the checkpoint with a clear message and leaves no partial file', (t) => {
   const mount = join(root, 'small-disk');

@@ -95,12 +95,14 @@ export function restoreCheckpoint(objective: Objective, checkpoint: Checkpoint, 
 export async function trainRun(config: RunConfig, dir: RunDirectory, { resume, branch, notify, onStep }: TrainOptions): Promise<TrainSummary> {
   dir.acquire();
   let stopRequested = false;
-  const onInterrupt = () => {
-    if (stopRequested) process.exit(130);
+  // SIGTERM too: schedulers, `timeout` and `docker stop` send it, and they expect a clean stop.
+  const onInterrupt = (signal: NodeJS.Signals) => {
+    if (stopRequested) process.exit(signal === 'SIGTERM' ? 143 : 130);
     stopRequested = true;
-    notify('stopping: saving a checkpoint after this step (Ctrl-C again to abort at once)');
+    notify(`stopping (${signal}): saving a checkpoint after this step (${signal === 'SIGINT' ? 'Ctrl-C' : signal} again to abort at once)`);
   };
   process.on('SIGINT', onInterrupt);
+  process.on('SIGTERM', onInterrupt);
   let workers: Worker[] = [];
   try {
     if (!resume && dir.hasRun()) {
@@ -190,6 +192,7 @@ export async function trainRun(config: RunConfig, dir: RunDirectory, { resume, b
     await Promise.all(workers.map((w) => w.terminate()));
     if (config.workers > 1) shareCores(1);
     process.off('SIGINT', onInterrupt);
+    process.off('SIGTERM', onInterrupt);
     dir.release();
   }
 }
