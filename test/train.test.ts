@@ -146,6 +146,10 @@ test('a branch under its source\'s config replays the source exactly; under a ch
   const expected = finalWeights(reference);
   for (const [name, { values }] of finalWeights(same)) assert.deepEqual(values, expected.get(name)!.values, name);
   assert.deepEqual(readFileSync(join(same, 'samples', 'step-0000020.png')), readFileSync(join(reference, 'samples', 'step-0000020.png')));
+  // Its time, like its steps, counts on from the source's at the branch point.
+  const branchedAt = loadCheckpoint(join(reference, 'checkpoints', 'step-0000032.ckpt')).meta.seconds as number;
+  assert.ok(branchedAt > 0);
+  assert.equal(JSON.parse(readFileSync(join(same, 'summary.json'), 'utf8')).secondsBefore, branchedAt);
 
   const faster = join(root, 'branch-faster');
   const changesPath = join(root, 'faster.yaml');
@@ -201,7 +205,7 @@ test('a branch refuses a change the checkpoint cannot take, a step it does not k
   assert.match(retry.stderr, /at step 36/);
 });
 
-test('a time budget alone (--seconds, no --steps) trains until the time is spent and counts as finished', () => {
+test('a time budget alone (--seconds, no --steps) trains until the time is spent, counts as finished, and counts over resumes', () => {
   const dir = join(root, 'timed');
   const result = discern('train', 'mnist', '--criterion', 'gan', '--seconds', '1.5', '--batch', '8', '--out', dir);
   assert.equal(result.status, 0, result.stderr);
@@ -210,6 +214,22 @@ test('a time budget alone (--seconds, no --steps) trains until the time is spent
   assert.ok(summary.steps > 1 && summary.seconds >= 1.5, JSON.stringify(summary));
   assert.match(result.stdout, new RegExp(`finished at step ${summary.steps} in`));
   assert.equal(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')).steps, undefined);
+  const checkpoint = loadCheckpoint(join(dir, 'checkpoints', `step-${String(summary.steps).padStart(7, '0')}.ckpt`));
+  assert.ok((checkpoint.meta.seconds as number) >= 1.5, 'the checkpoint records the time spent');
+
+  // Like steps, the budget is a total: resumed as it is, the run has nothing left to do.
+  const again = discern('train', '--out', dir, '--resume');
+  assert.equal(again.status, 0, again.stderr);
+  assert.match(again.stderr, /the run has spent its budget \(\d+ s\): give a larger --steps or --seconds/);
+  assert.equal(JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')).steps, summary.steps);
+
+  const extended = discern('train', '--out', dir, '--resume', '--seconds', '3');
+  assert.equal(extended.status, 0, extended.stderr);
+  const more = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as typeof summary & { secondsBefore: number };
+  assert.ok(more.steps > summary.steps && more.seconds >= 3, JSON.stringify(more));
+  assert.equal(more.secondsBefore, checkpoint.meta.seconds);
+  const times = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { seconds: number }).seconds);
+  assert.ok(times.every((t, i) => i === 0 || t > times[i - 1]!), 'the logged time runs on across the resume');
 });
 
 test('the task’s score is logged every evalEvery steps and leaves the training itself unchanged', () => {

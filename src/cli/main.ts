@@ -84,7 +84,7 @@ program
   .option('--criterion <name>', 'gan, gan-minimax, gan-ml, wgan-gp, wgan-gp-one-sided, mmd, sinkhorn, vae')
   .option('--config <file>', 'a JSON or YAML run config (flags override it)')
   .option('--steps <n>', 'training steps (generator updates); give --steps, --seconds or both', integer('--steps'))
-  .option('--seconds <s>', 'a wall-clock budget: stop after this many seconds (or at --steps, whichever is first)', positiveNumber('--seconds'))
+  .option('--seconds <s>', 'a time budget: stop once the run has trained this many seconds in all, counting the runs it resumes or branches from (or at --steps, whichever is first)', positiveNumber('--seconds'))
   .option('--batch <n>', 'batch size', integer('--batch'))
   .option('--resolution <n>', 'highres: image side, a power of two (32, 128, 512; default 128)', integer('--resolution'))
   .option('--images <dir>', 'highres: train on this folder of same-size square PNGs instead of the built thin digits')
@@ -97,7 +97,7 @@ program
   .addHelpText('after', '\nExamples:\n  discern train hyperplane --criterion wgan-gp --steps 2000 --out runs/hp-wgan\n' +
     '  discern train highres --criterion vae --resolution 128 --seconds 600 --batch 32\n' +
     '  discern train --config runs.yaml --resume --out runs/hp-wgan\n' +
-    '  discern train --from runs/hp-gan --from-step 10000 --config faster-generator.yaml --seconds 1200 --out runs/hp-gan-fast')
+    '  discern train --from runs/hp-gan --from-step 10000 --config faster-generator.yaml --steps 20000 --out runs/hp-gan-fast')
   .action(async (task: string | undefined, opts: Omit<TrainCommandOptions, 'task'>) => {
     await runTrain({ task, ...opts });
   });

@@ -74,7 +74,8 @@ export async function runTrain(options: TrainCommandOptions): Promise<void> {
   const config = parseRunConfig(merged, options.config ?? (options.resume ? dir.configPath : source ? source.configPath : 'command line'));
   await initEngine(options.tier);
   const summary = await trainWithProgress(config, dir, { resume: options.resume, branch: source ? { from: source, step: options.fromStep } : undefined });
-  console.log(`${summary.stoppedEarly ? 'stopped' : 'finished'} at step ${summary.steps} in ${summary.seconds.toFixed(1)} s; checkpoint ${summary.checkpoint}`);
+  const thisTime = summary.secondsBefore > 0 ? ` (${(summary.seconds - summary.secondsBefore).toFixed(1)} s this time)` : '';
+  console.log(`${summary.stoppedEarly ? 'stopped' : 'finished'} at step ${summary.steps} in ${summary.seconds.toFixed(1)} s${thisTime}; checkpoint ${summary.checkpoint}`);
 }
 
 /** Trains with a progress bar (steps/s, ETA, live metrics) and notices on stderr. */
@@ -86,10 +87,10 @@ export async function trainWithProgress(config: RunConfig, dir: RunDirectory, ho
   const summary = await trainRun(config, dir, {
     ...how,
     notify: (m) => console.error(`discern train: ${m}`),
-    onStep: (step, metrics) => {
+    onStep: (step, metrics, seconds) => {
       first ??= step - 1;
       const elapsed = (performance.now() - start) / 1000;
-      const fraction = Math.max(step / (config.steps ?? Infinity), elapsed / (config.seconds ?? Infinity));
+      const fraction = Math.max(step / (config.steps ?? Infinity), seconds / (config.seconds ?? Infinity));
       bar.update(Math.min(1, fraction), { step, 'steps/s': (step - first) / elapsed, ...metrics });
     },
   });

@@ -30,7 +30,7 @@ export const RunConfigSchema = z.strictObject({
   criterion: z.enum(CRITERIA),
   /** Generator updates; training stops at `steps` or after `seconds`, whichever comes first (one is required). */
   steps: positiveInt.optional(),
-  /** A wall-clock budget in seconds. */
+  /** A budget of training time in seconds, counted over resumes and from a branch's source, as `steps` is. */
   seconds: z.number().positive().optional(),
   batch: positiveInt.default(64),
   seed: z.number().int().default(0),

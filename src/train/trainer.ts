@@ -6,7 +6,9 @@
  * Step k draws all its randomness from Rng(seed).fork(`step/k`), so a run is a pure function of
  * its config: resuming from the checkpoint at step k replays steps k+1… exactly as an
  * uninterrupted run would (same seed, same engine tier). A `seconds` budget ends a run at a step
- * that depends on the machine's speed; the steps it does take are still exact. With `workers` > 1
+ * that depends on the machine's speed; the steps it does take are still exact. Like `steps`, it is
+a total: each checkpoint records the training time spent up to it, and a resumed run (or a branch)
+counts its budget from there. With `workers` > 1
  * the steps are shared out to threads (src/train/replicas.ts) and this loop is worker 0's.
  */
 import { engineInfo, Rng, shareCores, tf } from '../engine/index.js';
@@ -34,7 +36,8 @@ export interface TrainOptions {
   branch?: { from: RunDirectory; step?: number };
   /** Warnings and notices (stderr in the CLI). */
   notify: (message: string) => void;
-  onStep?: (step: number, metrics: Record<string, number>) => void;
+  /** After each step, with the training time spent in all (as the `seconds` budget counts it). */
+  onStep?: (step: number, metrics: Record<string, number>, seconds: number) => void;
 }
 
 export interface TrainSummary {
@@ -42,7 +45,10 @@ export interface TrainSummary {
   startedAt: number;
   /** Interrupted (Ctrl-C, SIGTERM) before either budget, steps or seconds, was spent. */
   stoppedEarly: boolean;
+  /** Training time in all, this run and the ones it resumed or branched from (as `steps` counts). */
   seconds: number;
+  /** Of which before this invocation (the checkpoint it started from). */
+  secondsBefore: number;
   final: Record<string, number>;
   checkpoint: string | null;
 }
@@ -67,7 +73,7 @@ export function buildRun(config: RunConfig, reduce?: Reduce): BuiltRun {
   return { task, objective: averageGenerator(objective, copy.generator, config.emaDecay), rng };
 }
 
-function toCheckpoint(objective: Objective, step: number, config: RunConfig): Checkpoint {
+function toCheckpoint(objective: Objective, step: number, seconds: number, config: RunConfig): Checkpoint {
   const arrays = new Map<string, { shape: number[]; values: Float32Array }>();
   for (const [name, v] of objective.state()) {
     const values = v.dataSync() as Float32Array;
@@ -77,7 +83,7 @@ function toCheckpoint(objective: Objective, step: number, config: RunConfig): Ch
     }
     arrays.set(name, { shape: v.shape, values });
   }
-  return { arrays, meta: { step, counters: { ...objective.counters }, config } };
+  return { arrays, meta: { step, seconds, counters: { ...objective.counters }, config } };
 }
 
 export function restoreCheckpoint(objective: Objective, checkpoint: Checkpoint, source: string): void {
@@ -117,6 +123,7 @@ export async function trainRun(config: RunConfig, dir: RunDirectory, { resume, b
       communicator = Communicator.create(config.workers, reduceCapacity(objective.networks), stateFloats);
     }
     let startedAt = 0;
+    let spentBefore = 0;
     let lastCheckpoint: string | null = null;
     if (resume || branch) {
       const good = dir.latestGoodCheckpoint(notify);
@@ -124,7 +131,10 @@ export async function trainRun(config: RunConfig, dir: RunDirectory, { resume, b
         restoreCheckpoint(objective, good.checkpoint, good.path);
         startedAt = good.step;
         lastCheckpoint = good.path;
-        notify(`resuming from step ${good.step} (${good.path})`);
+        const seconds = good.checkpoint.meta.seconds;
+        if (typeof seconds === 'number') spentBefore = seconds;
+        else if (config.seconds !== undefined) notify(`${good.path} predates time accounting: the ${config.seconds} s budget counts from now`);
+        notify(`resuming from step ${good.step}, ${spentBefore.toFixed(0)} s of training in (${good.path})`);
       } else {
         notify('no usable checkpoint: starting from step 0');
       }
@@ -146,12 +156,16 @@ export async function trainRun(config: RunConfig, dir: RunDirectory, { resume, b
     };
 
     const start = performance.now();
+    const spent = () => spentBefore + (performance.now() - start) / 1000;
     let final: Record<string, number> = {};
     let lastScore: Record<string, number> = {};
     const maxSteps = config.steps ?? Infinity;
     let step = startedAt;
-    let outOfTime = false;
-    while (step < maxSteps) {
+    let outOfTime = config.seconds !== undefined && spentBefore >= config.seconds;
+    if (step >= maxSteps || outOfTime) {
+      notify(`the run has spent its budget (${step >= maxSteps ? `${step} steps` : `${spentBefore.toFixed(0)} s`}): give a larger --steps or --seconds to train on`);
+    }
+    while (step < maxSteps && !outOfTime) {
       step++;
       communicator?.announce(step);
       const metrics = workerStep(objective, task, config, rng, step, 0);
@@ -163,14 +177,14 @@ export async function trainRun(config: RunConfig, dir: RunDirectory, { resume, b
       final = metrics;
       const score = task.score && step % config.evalEvery === 0 ? task.score({ ...objective.networks, generator: samplingGenerator(objective.networks) }, rng.fork('score')) : null;
       if (score) lastScore = score;
-      outOfTime = config.seconds !== undefined && (performance.now() - start) / 1000 >= config.seconds;
+      outOfTime = config.seconds !== undefined && spent() >= config.seconds;
       const last = step === maxSteps || stopRequested || outOfTime;
       if (score || step % config.logEvery === 0 || last) {
-        dir.appendMetrics({ step, ...metrics, ...score, seconds: (performance.now() - start) / 1000 });
+        dir.appendMetrics({ step, ...metrics, ...score, seconds: spent() });
       }
       if (step % config.sampleEvery === 0 || last) writeSamples(step);
-      if (step % config.checkpointEvery === 0 || last) lastCheckpoint = dir.saveCheckpoint(step, toCheckpoint(objective, step, config));
-      onStep?.(step, { ...metrics, ...lastScore });
+      if (step % config.checkpointEvery === 0 || last) lastCheckpoint = dir.saveCheckpoint(step, toCheckpoint(objective, step, spent(), config));
+      onStep?.(step, { ...metrics, ...lastScore }, spent());
       if (last) break;
       // The loop is synchronous: yield so a Ctrl-C (SIGINT) handler can run between steps.
       await new Promise((resolve) => setImmediate(resolve));
@@ -181,7 +195,8 @@ export async function trainRun(config: RunConfig, dir: RunDirectory, { resume, b
       steps: step,
       startedAt,
       stoppedEarly: step < maxSteps && !outOfTime,
-      seconds: (performance.now() - start) / 1000,
+      seconds: spent(),
+      secondsBefore: spentBefore,
       final,
       checkpoint: lastCheckpoint,
     };
