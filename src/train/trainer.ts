@@ -1,15 +1,15 @@
 /**
  * The training loop, one for every task and criterion: seeded steps, a JSONL metrics log (with
  * the task's own score every `evalEvery` steps), sample grids, checksummed checkpoints, exact
- * resume, a stop on non-finite values, and a clean stop on Ctrl-C.
+ * resume, a stop on non-finite values, and a clean stop on Ctrl-C or SIGTERM.
  *
  * Step k draws all its randomness from Rng(seed).fork(`step/k`), so a run is a pure function of
  * its config: resuming from the checkpoint at step k replays steps k+1… exactly as an
  * uninterrupted run would (same seed, same engine tier). A `seconds` budget ends a run at a step
  * that depends on the machine's speed; the steps it does take are still exact. Like `steps`, it is
-a total: each checkpoint records the training time spent up to it, and a resumed run (or a branch)
-counts its budget from there. With `workers` > 1
- * the steps are shared out to threads (src/train/replicas.ts) and this loop is worker 0's.
+ * a total: each checkpoint records the training time spent up to it, and a resumed run (or a
+ * branch) counts its budget from there. With `workers` > 1 the steps are shared out to threads
+ * (src/train/replicas.ts) and this loop is worker 0's.
  */
 import { engineInfo, Rng, shareCores, tf } from '../engine/index.js';
 import type { Worker } from 'node:worker_threads';
@@ -177,16 +177,17 @@ export async function trainRun(config: RunConfig, dir: RunDirectory, { resume, b
       final = metrics;
       const score = task.score && step % config.evalEvery === 0 ? task.score({ ...objective.networks, generator: samplingGenerator(objective.networks) }, rng.fork('score')) : null;
       if (score) lastScore = score;
-      outOfTime = config.seconds !== undefined && spent() >= config.seconds;
+      const seconds = spent();
+      outOfTime = config.seconds !== undefined && seconds >= config.seconds;
       const last = step === maxSteps || stopRequested || outOfTime;
       if (score || step % config.logEvery === 0 || last) {
-        dir.appendMetrics({ step, ...metrics, ...score, seconds: spent() });
+        dir.appendMetrics({ step, ...metrics, ...score, seconds });
       }
       if (step % config.sampleEvery === 0 || last) writeSamples(step);
-      if (step % config.checkpointEvery === 0 || last) lastCheckpoint = dir.saveCheckpoint(step, toCheckpoint(objective, step, spent(), config));
-      onStep?.(step, { ...metrics, ...lastScore }, spent());
+      if (step % config.checkpointEvery === 0 || last) lastCheckpoint = dir.saveCheckpoint(step, toCheckpoint(objective, step, seconds, config));
+      onStep?.(step, { ...metrics, ...lastScore }, seconds);
       if (last) break;
-      // The loop is synchronous: yield so a Ctrl-C (SIGINT) handler can run between steps.
+      // The loop is synchronous: yield so a SIGINT or SIGTERM handler can run between steps.
       await new Promise((resolve) => setImmediate(resolve));
     }
     fixedNoise.dispose();
